@@ -3,7 +3,10 @@
 // resolve the names against the schema registry and compile the tree to whatever they need.
 package filter
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Expr is a node of a filter: *Compare, *Present, *Logical, *Not or *ValuePath.
 type Expr interface{ expr() }
@@ -106,4 +109,9 @@ type Path struct {
 type Error struct {
 	Pos int
 	Msg string
+}
+
+// Error implements error: "at position N: msg".
+func (e *Error) Error() string {
+	return "at position " + strconv.Itoa(e.Pos) + ": " + e.Msg
 }
