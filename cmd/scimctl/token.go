@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scimd/scimd/cmd/internal/cliflag"
+	"github.com/scimd/scimd/internal/auth"
+	"github.com/scimd/scimd/internal/scim"
+)
+
+// defaultExpiry is the lifetime of a token created without --expires.
+const defaultExpiry = "90d"
+
+func (c *cli) token(ctx context.Context, args []string) error {
+	sub, args, err := c.subcommand("token", args, "create", "list", "revoke")
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "create":
+		fs := c.command("token create", "token create --tenant NAME [--name LABEL] [--expires 90d|2160h|never] [-q]",
+			"Creates a bearer token for a tenant and prints it. The token is shown only once: only its\n"+
+				"hash is stored. Give it to the identity provider (Entra ID: \"Secret Token\").")
+		tenant := fs.String("tenant", "", "`name` of the tenant the token acts for (required)")
+		label := fs.String("name", "", "`label` that tells tokens apart in lists, e.g. entra-prod")
+		expires := fs.String("expires", defaultExpiry, "`lifetime`: a duration (90d, 2160h, 1d12h) or never")
+		quiet := fs.Bool("q", false, "print only the token, on one line (for scripts)")
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return err
+		}
+		if *tenant == "" {
+			return cliflag.Usagef("token create: --tenant is required")
+		}
+		var lifetime time.Duration // 0: never expires
+		if *expires != "never" {
+			lifetime, err = cliflag.ParseDuration(*expires)
+			if err != nil || lifetime <= 0 {
+				return cliflag.Usagef("token create: invalid --expires %q: want a positive duration such as 90d or 2160h, or never", *expires)
+			}
+		}
+		return c.tokenCreate(ctx, *tenant, *label, lifetime, *quiet)
+	case "list":
+		fs := c.command("token list", "token list [--tenant NAME]",
+			"Lists tokens (never their secrets), of one tenant or of all.")
+		tenant := fs.String("tenant", "", "only the tokens of the tenant with this `name`")
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return err
+		}
+		return c.tokenList(ctx, *tenant)
+	default: // revoke
+		fs := c.command("token revoke", "token revoke ID",
+			"Revokes a token (ID from token list). It stops working with the next request.")
+		pos, err := parse(fs, args, 1, "token ID")
+		if err != nil {
+			return err
+		}
+		return c.tokenRevoke(ctx, pos[0])
+	}
+}
+
+func (c *cli) tokenCreate(ctx context.Context, tenantName, label string, lifetime time.Duration, quiet bool) error {
+	be, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	store := be.Store()
+	tenant, err := store.TenantByName(ctx, tenantName)
+	if errors.Is(err, scim.ErrNotFound) {
+		return fmt.Errorf("tenant %q not found; create it with: scimctl tenant create %s", tenantName, tenantName)
+	}
+	if err != nil {
+		return fmt.Errorf("tenant %q: %w", tenantName, err)
+	}
+	secret, hash, err := auth.Generate()
+	if err != nil {
+		return err
+	}
+	t := &scim.Token{TenantID: tenant.ID, Label: label}
+	if lifetime > 0 {
+		exp := time.Now().Add(lifetime).UTC().Truncate(time.Second)
+		t.ExpiresAt = &exp
+	}
+	t, err = store.CreateToken(ctx, t, hash)
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	if quiet {
+		fmt.Fprintln(c.stdout, secret)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "%s\n\n", secret)
+	fmt.Fprintln(c.stdout, "This token is shown only once: copy it now. Only its hash is stored; a lost token")
+	fmt.Fprintln(c.stdout, "cannot be recovered (revoke it and create a new one).")
+	fmt.Fprintln(c.stdout)
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 1, ' ', 0)
+	fmt.Fprintf(tw, "id:\t%s\n", t.ID)
+	fmt.Fprintf(tw, "tenant:\t%s\n", tenant.Name)
+	if label != "" {
+		fmt.Fprintf(tw, "label:\t%s\n", label)
+	}
+	fmt.Fprintf(tw, "expires:\t%s\n", formatTime(t.ExpiresAt, "never"))
+	return tw.Flush()
+}
+
+func (c *cli) tokenList(ctx context.Context, tenantName string) error {
+	be, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	store := be.Store()
+	tenantID := ""
+	if tenantName != "" {
+		t, err := store.TenantByName(ctx, tenantName)
+		if errors.Is(err, scim.ErrNotFound) {
+			return fmt.Errorf("tenant %q not found", tenantName)
+		}
+		if err != nil {
+			return fmt.Errorf("tenant %q: %w", tenantName, err)
+		}
+		tenantID = t.ID
+	}
+	tokens, err := store.ListTokens(ctx, tenantID)
+	if err != nil {
+		return fmt.Errorf("list tokens: %w", err)
+	}
+	names, err := tenantNames(ctx, store, tokens)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLABEL\tTENANT\tCREATED\tEXPIRES\tLAST USED\tREVOKED")
+	for _, t := range tokens {
+		label := t.Label
+		if label == "" {
+			label = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, label, names[t.TenantID],
+			formatTime(&t.CreatedAt, "-"), formatTime(t.ExpiresAt, "never"),
+			formatTime(t.LastUsedAt, "never"), formatTime(t.RevokedAt, "-"))
+	}
+	return tw.Flush()
+}
+
+// tenantNames maps the tenant ids of tokens to names, using the names the store filled in and
+// asking for the tenant list only when some are missing.
+func tenantNames(ctx context.Context, store scim.Store, tokens []*scim.Token) (map[string]string, error) {
+	names := map[string]string{}
+	missing := false
+	for _, t := range tokens {
+		if t.TenantName != "" {
+			names[t.TenantID] = t.TenantName
+		} else {
+			missing = true
+		}
+	}
+	if !missing {
+		return names, nil
+	}
+	tenants, err := store.ListTenants(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	for _, t := range tenants {
+		names[t.ID] = t.Name
+	}
+	return names, nil
+}
+
+func (c *cli) tokenRevoke(ctx context.Context, id string) error {
+	be, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	id = strings.TrimSpace(id)
+	if err := be.Store().RevokeToken(ctx, id); err != nil {
+		if errors.Is(err, scim.ErrNotFound) || scim.StatusOf(err) == 404 {
+			return fmt.Errorf("token %q not found (see scimctl token list)", id)
+		}
+		return fmt.Errorf("revoke token %q: %w", id, err)
+	}
+	fmt.Fprintf(c.stdout, "revoked token %s\n", id)
+	return nil
+}
+
+// formatTime formats a stored time for tables, in UTC; none is shown for nil.
+func formatTime(t *time.Time, none string) string {
+	if t == nil || t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimd/scimd/cmd/internal/cliflag"
+	"github.com/scimd/scimd/internal/store/backend"
+)
+
+// config is scimd's configuration, from flags and their environment variables.
+type config struct {
+	listen             string
+	databaseURL        string
+	dataDir            string
+	metricsListen      string
+	logFormat          string
+	logLevel           slog.Level
+	migrate            bool
+	maxBodyBytes       int64
+	shutdownTimeout    time.Duration
+	dbMaxConns         int
+	dbStatementTimeout time.Duration
+	baseURL            string
+	devBootstrap       bool
+}
+
+const usageHeader = `Usage: scimd [flags]
+
+scimd serves the SCIM 2.0 API (RFC 7644) under /scim/v2, health probes at /healthz and
+/readyz, and Prometheus metrics on a separate listener. Every flag can also be set with the
+environment variable named after it; a flag on the command line wins.
+
+Flags:
+`
+
+// parseConfig reads the configuration from args and the environment. Invalid configuration is
+// a *cliflag.UsageError; --help prints the usage on stderr and returns flag.ErrHelp.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("scimd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
+	env := cliflag.NewEnv(fs, getenv)
+
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "`address` (host:port) of the SCIM API")
+	env.Bind("listen", "SCIMD_LISTEN")
+	fs.StringVar(&c.databaseURL, "database-url", "",
+		"database `URL`: postgres://user:pass@host:5432/db?sslmode=... (default "+backend.DefaultURL("")+")")
+	env.Bind("database-url", "SCIMD_DATABASE_URL")
+	fs.StringVar(&c.dataDir, "data-dir", cliflag.DefaultDataDir(getenv),
+		"`directory` for local state (the development token file)")
+	env.Bind("data-dir", "SCIMD_DATA_DIR")
+	fs.StringVar(&c.metricsListen, "metrics-listen", "127.0.0.1:9090",
+		"`address` of the Prometheus /metrics listener; empty disables it")
+	env.Bind("metrics-listen", "SCIMD_METRICS_LISTEN")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log `format`: json or text")
+	env.Bind("log-format", "SCIMD_LOG_FORMAT")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	env.Bind("log-level", "SCIMD_LOG_LEVEL")
+	fs.BoolVar(&c.migrate, "migrate", true, "apply pending database migrations at start")
+	env.Bind("migrate", "SCIMD_MIGRATE")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest accepted request body in `bytes`")
+	env.Bind("max-body-bytes", "SCIMD_MAX_BODY_BYTES")
+	cliflag.DurationVar(fs, &c.shutdownTimeout, "shutdown-timeout", 10*time.Second,
+		"how long to let in-flight requests finish after SIGTERM or SIGINT")
+	env.Bind("shutdown-timeout", "SCIMD_SHUTDOWN_TIMEOUT")
+	fs.IntVar(&c.dbMaxConns, "db-max-conns", 0, "maximum database connections per replica (0: max(4, CPUs))")
+	env.Bind("db-max-conns", "SCIMD_DB_MAX_CONNS")
+	cliflag.DurationVar(fs, &c.dbStatementTimeout, "db-statement-timeout", 30*time.Second,
+		"cancel database statements running longer than this (0: no limit)")
+	env.Bind("db-statement-timeout", "SCIMD_DB_STATEMENT_TIMEOUT")
+	fs.StringVar(&c.baseURL, "base-url", "",
+		"public `URL` of the SCIM root for meta.location, e.g. https://scim.example.com/scim/v2 (default: from each request)")
+	env.Bind("base-url", "SCIMD_BASE_URL")
+	fs.BoolVar(&c.devBootstrap, "dev-bootstrap", false,
+		"development: create tenant \"default\" and a token (kept in DATA-DIR/dev-token), create the database if missing, and print how to call the API")
+	env.Bind("dev-bootstrap", "SCIMD_DEV_BOOTSTRAP")
+
+	rest, err := env.Parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, cliflag.Usagef("unexpected argument %q (scimd takes only flags; see --help)", rest[0])
+	}
+	if err := c.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, cliflag.Usagef("invalid --log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *config) validate() error {
+	if err := checkListen("--listen", c.listen); err != nil {
+		return err
+	}
+	if c.metricsListen != "" {
+		if err := checkListen("--metrics-listen", c.metricsListen); err != nil {
+			return err
+		}
+	}
+	switch c.logFormat {
+	case "json", "text":
+	default:
+		return cliflag.Usagef("invalid --log-format %q: use json or text", c.logFormat)
+	}
+	if c.databaseURL != "" {
+		if _, err := backend.KindOf(c.databaseURL); err != nil {
+			return cliflag.Usagef("invalid --database-url: %v", err)
+		}
+	}
+	if c.maxBodyBytes <= 0 {
+		return cliflag.Usagef("invalid --max-body-bytes %d: must be positive", c.maxBodyBytes)
+	}
+	if c.shutdownTimeout <= 0 {
+		return cliflag.Usagef("invalid --shutdown-timeout %s: must be positive", c.shutdownTimeout)
+	}
+	if c.dbMaxConns < 0 || c.dbMaxConns > math.MaxInt32 {
+		return cliflag.Usagef("invalid --db-max-conns %d", c.dbMaxConns)
+	}
+	if c.baseURL != "" {
+		u, err := url.Parse(c.baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return cliflag.Usagef("invalid --base-url %q: want an absolute http(s) URL such as https://scim.example.com/scim/v2", c.baseURL)
+		}
+	}
+	if c.devBootstrap && c.dataDir == "" {
+		return cliflag.Usagef("--dev-bootstrap needs --data-dir (HOME and XDG_DATA_HOME are unset)")
+	}
+	return nil
+}
+
+// checkListen validates a host:port listen address without binding it.
+func checkListen(flagName, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return cliflag.Usagef("invalid %s %q: want host:port, e.g. 127.0.0.1:8080 or :8080", flagName, addr)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		return cliflag.Usagef("invalid %s %q: port must be a number from 0 to 65535", flagName, addr)
+	}
+	if strings.ContainsAny(host, " /") {
+		return cliflag.Usagef("invalid %s %q: bad host", flagName, addr)
+	}
+	return nil
+}

@@ -1,0 +1,346 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimd/scimd/internal/httpapi"
+	"github.com/scimd/scimd/internal/scim"
+	"github.com/scimd/scimd/internal/store/postgres"
+)
+
+const defaultTestDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// testDatabaseURL is the maintenance database tests create their own databases from.
+func testDatabaseURL() string {
+	if u := os.Getenv("SCIMD_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return defaultTestDatabaseURL
+}
+
+// newPostgresStore returns a store on a fresh, migrated database that is dropped when the test
+// ends. It fails the test when Postgres cannot be reached.
+func newPostgresStore(t *testing.T) scim.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	admin := testDatabaseURL()
+	u, err := url.Parse(admin)
+	require.NoError(t, err, "parse SCIMD_TEST_DATABASE_URL")
+	name := "scimd_httpapi_" + randomHex(8)
+	u.Path = "/" + name
+	dbURL := u.String()
+
+	if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
+		t.Fatalf("cannot create a test database on Postgres at %s: %v\n"+
+			"Run the tests with `make test` (it starts Postgres via deploy/scripts/ensure-postgres.sh), start one with "+
+			"`docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16`, "+
+			"or point SCIMD_TEST_DATABASE_URL at one.", admin, err)
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL})
+	require.NoError(t, err, "open test database %s", name)
+	require.NoError(t, db.Migrate(ctx), "migrate test database %s", name)
+	t.Cleanup(func() {
+		db.Close()
+		dropDatabase(t, admin, name)
+	})
+	return db.Store()
+}
+
+// dropDatabase removes a test database, disconnecting whoever is still on it.
+func dropDatabase(t *testing.T, adminURL, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Logf("drop test database %s: %v", name, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+		t.Logf("drop test database %s: %v", name, err)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// fakeAuth accepts the bearer secrets it knows.
+type fakeAuth struct {
+	tokens map[string]*scim.Token
+}
+
+func (a *fakeAuth) Authenticate(_ context.Context, bearer string) (*scim.Token, error) {
+	if t, ok := a.tokens[bearer]; ok {
+		return t, nil
+	}
+	return nil, scim.ErrUnauthorized
+}
+
+// fastHash keeps tests quick: bcrypt's cost is not what they test.
+func fastHash(p string) (string, error) { return "test$" + p, nil }
+
+// env is one server under test: a handler over a store, with two tenants and a token each.
+type env struct {
+	t        *testing.T
+	handler  http.Handler
+	store    scim.Store
+	reg      *scim.Registry
+	promReg  *prometheus.Registry
+	logs     *syncBuffer
+	tenantA  *scim.Tenant
+	tenantB  *scim.Tenant
+	tokenA   string
+	tokenB   string
+	maxBody  int64
+	pageSize int
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// httpapiConfig shortens option functions in tests.
+type httpapiConfig = httpapi.Config
+
+type envOption func(*httpapi.Config)
+
+// newEnv builds a server over a fresh Postgres database.
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	return newEnvWithStore(t, newPostgresStore(t), true, opts...)
+}
+
+// newEnvWithStore builds a server over st; with tenants, it creates tenants A and B in st.
+func newEnvWithStore(t *testing.T, st scim.Store, tenants bool, opts ...envOption) *env {
+	t.Helper()
+	e := &env{t: t, store: st, reg: scim.NewRegistry(), promReg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	e.tenantA = &scim.Tenant{ID: "tenant-a-id", Name: "tenant-a"}
+	e.tenantB = &scim.Tenant{ID: "tenant-b-id", Name: "tenant-b"}
+	if tenants {
+		ctx := context.Background()
+		var err error
+		e.tenantA, err = st.CreateTenant(ctx, "tenant-a")
+		require.NoError(t, err)
+		e.tenantB, err = st.CreateTenant(ctx, "tenant-b")
+		require.NoError(t, err)
+	}
+	e.tokenA, e.tokenB = "token-a-"+randomHex(8), "token-b-"+randomHex(8)
+	auth := &fakeAuth{tokens: map[string]*scim.Token{
+		e.tokenA: {ID: "tok-a", TenantID: e.tenantA.ID, TenantName: e.tenantA.Name},
+		e.tokenB: {ID: "tok-b", TenantID: e.tenantB.ID, TenantName: e.tenantB.Name},
+	}}
+	cfg := httpapi.Config{
+		Store:          st,
+		Registry:       e.reg,
+		Auth:           auth,
+		Logger:         slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics:        httpapi.NewMetrics(e.promReg),
+		PasswordHasher: fastHash,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e.handler = httpapi.New(cfg)
+	return e
+}
+
+// response is a recorded response with its body decoded when it is JSON.
+type response struct {
+	Code   int
+	Header http.Header
+	Raw    []byte
+	Body   map[string]any
+}
+
+// request describes one request; Token "" sends none, Header adds headers.
+type request struct {
+	Method string
+	Path   string // relative to /scim/v2 unless it starts with "//" (then from the root)
+	Body   any    // string or []byte sent as is; anything else marshalled
+	Token  string
+	Header map[string]string
+}
+
+// do sends req with tenant A's token unless req says otherwise.
+func (e *env) do(req request) *response {
+	e.t.Helper()
+	if req.Token == "" {
+		req.Token = e.tokenA
+	}
+	return e.send(req)
+}
+
+// send sends req exactly (no default token when req.Token is "none").
+func (e *env) send(req request) *response {
+	e.t.Helper()
+	var body io.Reader
+	switch b := req.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		body = bytes.NewReader(data)
+	}
+	path := req.Path
+	if strings.HasPrefix(path, "//") {
+		path = path[1:]
+	} else {
+		path = "/scim/v2" + path
+	}
+	r := httptest.NewRequest(req.Method, path, body)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+	}
+	if req.Token != "none" {
+		r.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	for k, v := range req.Header {
+		if v == "" {
+			r.Header.Del(k)
+			continue
+		}
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, r)
+	res := &response{Code: w.Code, Header: w.Header(), Raw: w.Body.Bytes()}
+	if len(res.Raw) > 0 {
+		_ = json.Unmarshal(res.Raw, &res.Body)
+	}
+	return res
+}
+
+func (e *env) get(path string) *response {
+	e.t.Helper()
+	return e.do(request{Method: http.MethodGet, Path: path})
+}
+
+func (e *env) post(path string, body any) *response {
+	e.t.Helper()
+	return e.do(request{Method: http.MethodPost, Path: path, Body: body})
+}
+
+func (e *env) patch(path string, body any) *response {
+	e.t.Helper()
+	return e.do(request{Method: http.MethodPatch, Path: path, Body: body})
+}
+
+func (e *env) put(path string, body any) *response {
+	e.t.Helper()
+	return e.do(request{Method: http.MethodPut, Path: path, Body: body})
+}
+
+func (e *env) delete(path string) *response {
+	e.t.Helper()
+	return e.do(request{Method: http.MethodDelete, Path: path})
+}
+
+// mustStatus fails the test unless res has the wanted status.
+func (r *response) mustStatus(t *testing.T, want int, what string) *response {
+	t.Helper()
+	require.Equal(t, want, r.Code, "%s: status; body %s", what, r.Raw)
+	return r
+}
+
+// createUser posts a minimal user and returns its id.
+func (e *env) createUser(userName string, extra map[string]any) string {
+	e.t.Helper()
+	body := map[string]any{"schemas": []string{scim.SchemaUser}, "userName": userName}
+	for k, v := range extra {
+		body[k] = v
+	}
+	res := e.post("/Users", body).mustStatus(e.t, http.StatusCreated, "create user "+userName)
+	return res.Body["id"].(string)
+}
+
+// createGroup posts a group and returns its id.
+func (e *env) createGroup(displayName string, memberIDs ...string) string {
+	e.t.Helper()
+	members := []any{}
+	for _, id := range memberIDs {
+		members = append(members, map[string]any{"value": id})
+	}
+	body := map[string]any{"schemas": []string{scim.SchemaGroup}, "displayName": displayName, "members": members}
+	res := e.post("/Groups", body).mustStatus(e.t, http.StatusCreated, "create group "+displayName)
+	return res.Body["id"].(string)
+}
+
+// memberIDs returns the member values of a group body.
+func memberIDs(body map[string]any) []string {
+	var out []string
+	ms, _ := body["members"].([]any)
+	for _, m := range ms {
+		if mm, ok := m.(map[string]any); ok {
+			out = append(out, fmt.Sprint(mm["value"]))
+		}
+	}
+	return out
+}
+
+// counterValue reads one series of a counter from the env's registry.
+func (e *env) counterValue(name string, labels map[string]string) float64 {
+	e.t.Helper()
+	mfs, err := e.promReg.Gather()
+	require.NoError(e.t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			got := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				got[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}

@@ -1,0 +1,190 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/scimd/scimd/internal/filter"
+	"github.com/scimd/scimd/internal/scim"
+)
+
+// list serves GET /Users and GET /Groups (RFC 7644 §3.4.2). Unknown query parameters (Entra
+// ID's aadOptscim062020, sortBy, sortOrder) are ignored.
+func (h *resourceHandler) list(w http.ResponseWriter, r *http.Request) {
+	h.listWith(w, r, r.URL.Query())
+}
+
+// search serves POST /.search (RFC 7644 §3.4.3): the same query as GET, from a SearchRequest
+// body.
+func (h *resourceHandler) search(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	obj, err := decodeObject(body)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	q, err := searchParams(obj)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.listWith(w, r, q)
+}
+
+// searchParams turns a SearchRequest body into the equivalent query parameters. Keys compare
+// case-insensitively; "attributes" and "excludedAttributes" are arrays of strings (a plain
+// string is tolerated); startIndex and count are numbers (numeric strings are tolerated).
+func searchParams(obj map[string]any) (url.Values, error) {
+	q := url.Values{}
+	for k, v := range obj {
+		switch name := strings.ToLower(k); name {
+		case "schemas", "sortby", "sortorder":
+			// schemas is the message URN; sorting is not supported and ignored as in GET.
+		case "attributes", "excludedattributes":
+			s, err := stringList(k, v)
+			if err != nil {
+				return nil, err
+			}
+			q.Set(k, s)
+		case "filter":
+			s, ok := v.(string)
+			if !ok && v != nil {
+				return nil, scim.InvalidValue("filter must be a string")
+			}
+			q.Set("filter", s)
+		case "startindex", "count":
+			switch n := v.(type) {
+			case json.Number:
+				q.Set(k, n.String())
+			case string:
+				q.Set(k, n)
+			case nil:
+			default:
+				return nil, scim.InvalidValue("%s must be an integer", k)
+			}
+		default:
+			return nil, scim.InvalidSyntax("unknown SearchRequest attribute %q", k)
+		}
+	}
+	return q, nil
+}
+
+// stringList joins a JSON array of strings with commas.
+func stringList(key string, v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return "", scim.InvalidValue("%s must be an array of strings", key)
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", scim.InvalidValue("%s must be an array of strings", key)
+}
+
+// listQuery parses filter, startIndex and count. startIndex below 1 is 1 and a negative count
+// is 0 (RFC 7644 §3.4.2.4); count above the maximum is clamped; text that is not an integer
+// is a 400 invalidValue.
+func (h *resourceHandler) listQuery(q url.Values) (scim.Query, error) {
+	query := scim.Query{StartIndex: 1, Count: h.pageSize}
+	if f := strings.TrimSpace(queryParam(q, "filter")); f != "" {
+		expr, err := filter.Parse(f)
+		if err != nil {
+			return query, err
+		}
+		query.Filter = expr
+	}
+	if s := strings.TrimSpace(queryParam(q, "startIndex")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return query, scim.InvalidValue("startIndex must be an integer, got %q", truncate(s))
+		}
+		query.StartIndex = max(n, 1)
+	}
+	if s := strings.TrimSpace(queryParam(q, "count")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return query, scim.InvalidValue("count must be an integer, got %q", truncate(s))
+		}
+		query.Count = min(max(n, 0), h.maxPageSize)
+	}
+	return query, nil
+}
+
+// truncate keeps client text quoted in error details short.
+func truncate(s string) string {
+	const n = 40
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// listWith answers a list or search request with a ListResponse, streamed: users as rendered,
+// groups with their members only when the projection wants them.
+func (h *resourceHandler) listWith(w http.ResponseWriter, r *http.Request, q url.Values) {
+	rt, err := h.resourceType()
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	query, err := h.listQuery(q)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	proj, err := h.projection(rt, q)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx, tenant := r.Context(), tenantOf(r)
+	var result *scim.ListResult
+	if h.isGroup() {
+		result, err = h.store.ListGroups(ctx, tenant, query)
+	} else {
+		result, err = h.store.ListUsers(ctx, tenant, query, proj.WantsGroups())
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	base := h.baseURLFor(r)
+	sr := newStreamResponse(w, http.StatusOK)
+	// "Resources" is always present, [] when empty: Entra ID's Test Connection expects it.
+	head := fmt.Sprintf(`{"schemas":["%s"],"totalResults":%d,"startIndex":%d,"itemsPerPage":%d,"Resources":[`,
+		scim.MessageListResponse, result.Total, query.StartIndex, len(result.Resources))
+	err = sr.writeString(head)
+	for i, res := range result.Resources {
+		if err == nil && i > 0 {
+			err = sr.writeString(",")
+		}
+		if err == nil {
+			err = h.encodeResource(ctx, sr, tenant, res, h.isGroup(), proj, base)
+		}
+	}
+	if err == nil {
+		err = sr.writeString("]}")
+	}
+	if err != nil {
+		h.failStream(w, r, sr, err)
+		return
+	}
+	sr.finish()
+}
