@@ -133,6 +133,7 @@ func (f *fakeTokens) TokenByHash(_ context.Context, hash []byte) (*scim.Token, e
 		return nil, scim.ErrNotFound
 	}
 	cp := *tok
+	cp.Hash = append([]byte(nil), hash...)
 	return &cp, nil
 }
 
@@ -381,3 +382,21 @@ func TestTokenNeverLogged(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A store whose index returned a row for another hash (a broken collation, a truncated
+// column) must not authenticate: the hash is verified again in constant time.
+func TestAuthenticateRejectsMismatchedStoredHash(t *testing.T) {
+	t.Parallel()
+	secret, _, err := Generate()
+	require.NoError(t, err)
+	store := mismatchedHashStore{}
+	a := NewAuthenticator(store, slog.New(slog.DiscardHandler), time.Now)
+	_, err = a.Authenticate(context.Background(), secret)
+	require.ErrorIs(t, err, ErrUnknown)
+}
+
+type mismatchedHashStore struct{ scim.TokenStore }
+
+func (mismatchedHashStore) TokenByHash(context.Context, []byte) (*scim.Token, error) {
+	return &scim.Token{ID: "x", TenantID: "t", Hash: Hash("scimd_other")}, nil
+}

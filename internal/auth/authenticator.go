@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"maps"
@@ -69,14 +70,16 @@ func (a *Authenticator) Authenticate(ctx context.Context, bearer string) (*scim.
 	}
 	// The store looks the token up by the SHA-256 of the secret. Any timing difference in that
 	// lookup depends on the hash, which an attacker cannot steer toward a stored one, so it
-	// leaks nothing about stored secrets.
-	tok, err := a.store.TokenByHash(ctx, Hash(bearer))
+	// leaks nothing about stored secrets; the hash the store returns is still compared in
+	// constant time, so that verification never rests on the database's comparison alone.
+	sum := Hash(bearer)
+	tok, err := a.store.TokenByHash(ctx, sum)
 	switch {
 	case errors.Is(err, scim.ErrNotFound):
 		return nil, ErrUnknown
 	case err != nil:
 		return nil, err
-	case tok == nil:
+	case tok == nil || subtle.ConstantTimeCompare(tok.Hash, sum) != 1:
 		return nil, ErrUnknown
 	}
 	now := a.now()

@@ -42,6 +42,9 @@ type Token struct {
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// Hash is the SHA-256 of the secret as stored; filled by TokenByHash so that the caller can
+	// verify it in constant time. Never rendered.
+	Hash []byte
 }
 
 // ErrTenantNotEmpty is returned by DeleteTenant without force while the tenant has data.

@@ -13,7 +13,7 @@ import (
 )
 
 // tokenColumns is the select list scanToken reads; the query joins tokens k with tenants t.
-const tokenColumns = `k.id, k.tenant_id, t.name, k.label, k.created_at, k.expires_at, k.last_used_at, k.revoked_at`
+const tokenColumns = `k.id, k.tenant_id, t.name, k.label, k.created_at, k.expires_at, k.last_used_at, k.revoked_at, k.hash`
 
 // CreateToken implements scim.TokenStore. An unknown tenant is ErrNotFound.
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token, hash []byte) (*scim.Token, error) {
@@ -133,7 +133,7 @@ func (s *Store) RecordTokenUse(ctx context.Context, used map[string]time.Time) e
 func scanToken(r rowScanner) (*scim.Token, error) {
 	var t scim.Token
 	var created, expires, used, revoked timeCol
-	if err := r.Scan(&t.ID, &t.TenantID, &t.TenantName, &t.Label, &created, &expires, &used, &revoked); err != nil {
+	if err := r.Scan(&t.ID, &t.TenantID, &t.TenantName, &t.Label, &created, &expires, &used, &revoked, &t.Hash); err != nil {
 		return nil, err
 	}
 	t.CreatedAt = created.t
