@@ -125,8 +125,8 @@ func (c *cli) globalFlags(fs *flag.FlagSet) map[string]string {
 		c.dataDir = cliflag.DefaultDataDir(c.getenv)
 	}
 	fs.StringVar(&c.databaseURL, "database-url", c.databaseURL,
-		"database `URL` (env SCIMD_DATABASE_URL; default "+backend.DefaultURL("")+")")
-	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "`directory` of local state (env SCIMD_DATA_DIR)")
+		"database `URL`: postgres://... or sqlite:///path/scimd.db (env SCIMD_DATABASE_URL; default: sqlite file DATA-DIR/scimd.db)")
+	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "`directory` of local state, holding the default scimd.db (env SCIMD_DATA_DIR)")
 	return map[string]string{"database-url": "SCIMD_DATABASE_URL", "data-dir": "SCIMD_DATA_DIR"}
 }
 

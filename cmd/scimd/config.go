@@ -57,10 +57,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "`address` (host:port) of the SCIM API")
 	env.Bind("listen", "SCIMD_LISTEN")
 	fs.StringVar(&c.databaseURL, "database-url", "",
-		"database `URL`: postgres://user:pass@host:5432/db?sslmode=... (default "+backend.DefaultURL("")+")")
+		"database `URL`: postgres://user:pass@host:5432/db?sslmode=... for PostgreSQL, or sqlite:///path/scimd.db for an embedded file (default: sqlite file DATA-DIR/scimd.db)")
 	env.Bind("database-url", "SCIMD_DATABASE_URL")
 	fs.StringVar(&c.dataDir, "data-dir", cliflag.DefaultDataDir(getenv),
-		"`directory` for local state (the development token file)")
+		"`directory` for local state: the default SQLite database scimd.db and the development token file")
 	env.Bind("data-dir", "SCIMD_DATA_DIR")
 	fs.StringVar(&c.metricsListen, "metrics-listen", "127.0.0.1:9090",
 		"`address` of the Prometheus /metrics listener; empty disables it")

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ import (
 	"github.com/scimd/scimd/internal/httpapi"
 	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/postgres"
+	"github.com/scimd/scimd/internal/store/sqlite"
 )
 
 const defaultTestDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -142,10 +144,50 @@ type httpapiConfig = httpapi.Config
 
 type envOption func(*httpapi.Config)
 
-// newEnv builds a server over a fresh Postgres database.
-func newEnv(t *testing.T, opts ...envOption) *env {
+// newEnvFunc builds a server over a fresh store of one backend, with tenants A and B.
+type newEnvFunc func(t *testing.T, opts ...envOption) *env
+
+// storeBackends are the store backends every test over a real store runs on, each opening a
+// fresh, migrated store that is removed when the test ends.
+func storeBackends() []struct {
+	name string
+	open func(t *testing.T) scim.Store
+} {
+	return []struct {
+		name string
+		open func(t *testing.T) scim.Store
+	}{
+		{"postgres", newPostgresStore},
+		{"sqlite", newSQLiteStore},
+	}
+}
+
+// eachBackend runs fn once per store backend, as parallel subtests named after the backend:
+// the HTTP behaviour must be the same on every backend. newEnv builds servers on that backend.
+func eachBackend(t *testing.T, fn func(t *testing.T, newEnv newEnvFunc)) {
 	t.Helper()
-	return newEnvWithStore(t, newPostgresStore(t), true, opts...)
+	for _, b := range storeBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, func(t *testing.T, opts ...envOption) *env {
+				t.Helper()
+				return newEnvWithStore(t, b.open(t), true, opts...)
+			})
+		})
+	}
+}
+
+// newSQLiteStore returns a store on a fresh, migrated SQLite file in the test's temporary
+// directory.
+func newSQLiteStore(t *testing.T) scim.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "scimd.db")})
+	require.NoError(t, err, "open SQLite test database")
+	t.Cleanup(db.Close)
+	require.NoError(t, db.Migrate(ctx), "migrate SQLite test database")
+	return db.Store()
 }
 
 // newEnvWithStore builds a server over st; with tenants, it creates tenants A and B in st.

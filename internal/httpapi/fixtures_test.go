@@ -118,68 +118,70 @@ func (e *env) postID(path, body string) string {
 // expected when the resource has extension attributes (RFC 7643 §3).
 func TestFixtureReplay(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("testdata", "idp", "*", "*.json"))
-	require.NoError(t, err)
-	require.Len(t, files, 18, "fixtures")
-	setups := fixtureSetups()
-	for _, file := range files {
-		name := filepath.Base(filepath.Dir(file)) + "/" + strings.TrimSuffix(filepath.Base(file), ".json")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			var fx fixture
-			require.NoError(t, json.Unmarshal(raw, &fx))
-			e := newEnv(t)
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		files, err := filepath.Glob(filepath.Join("testdata", "idp", "*", "*.json"))
+		require.NoError(t, err)
+		require.Len(t, files, 18, "fixtures")
+		setups := fixtureSetups()
+		for _, file := range files {
+			name := filepath.Base(filepath.Dir(file)) + "/" + strings.TrimSuffix(filepath.Base(file), ".json")
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				raw, err := os.ReadFile(file)
+				require.NoError(t, err)
+				var fx fixture
+				require.NoError(t, json.Unmarshal(raw, &fx))
+				e := newEnv(t)
 
-			ids, override := map[string]string{}, map[string]any(nil)
-			if setup, ok := setups[name]; ok {
-				ids, override = setup(e)
-			}
-			subst := func(s string) string {
-				for from, to := range ids {
-					s = strings.ReplaceAll(s, from, to)
+				ids, override := map[string]string{}, map[string]any(nil)
+				if setup, ok := setups[name]; ok {
+					ids, override = setup(e)
 				}
-				return s
-			}
-			req := request{Method: fx.Method, Path: subst(fx.Path)}
-			if len(fx.Request) > 0 {
-				req.Body = subst(string(fx.Request))
-			}
-			res := e.do(req)
+				subst := func(s string) string {
+					for from, to := range ids {
+						s = strings.ReplaceAll(s, from, to)
+					}
+					return s
+				}
+				req := request{Method: fx.Method, Path: subst(fx.Path)}
+				if len(fx.Request) > 0 {
+					req.Body = subst(string(fx.Request))
+				}
+				res := e.do(req)
 
-			status := fx.StatusCode
-			if name == "okta/update_group_membership" {
-				// Members-only PATCH answers 204 (see the package comment); Okta accepts 204.
-				status = http.StatusNoContent
-			}
-			require.Equal(t, status, res.Code, "%s %s: body %s", req.Method, req.Path, res.Raw)
-			if status == http.StatusNoContent {
-				assert.Empty(t, res.Raw, "204 has no body")
-				// Check the effect instead: both users are members.
-				gid := ids["abf4dd94-a4c0-4f67-89c9-76b03340cb9b"]
-				got := e.get("/Groups/"+gid).mustStatus(t, http.StatusOK, "GET group after PATCH")
-				want := []string{ids["23a35c27-23d3-4c03-b4c5-6443c09e7173"], ids["89bb1940-b905-4575-9e7f-6f887cfb368e"]}
-				assert.ElementsMatch(t, want, memberIDs(got.Body))
-				return
-			}
-			assert.Equal(t, "application/scim+json; charset=utf-8", res.Header.Get("Content-Type"))
-			var want map[string]any
-			require.NoError(t, json.Unmarshal([]byte(subst(string(fx.Response))), &want))
-			for k, v := range override {
-				want[k] = v
-			}
-			if want["schemas"] != nil && slices.Contains(want["schemas"].([]any), any(scim.MessageListResponse)) {
-				compareList(t, want, res.Body)
-				return
-			}
-			compareResource(t, want, res.Body)
-			if res.Code == http.StatusCreated {
-				assert.Equal(t, res.Body["meta"].(map[string]any)["location"], res.Header.Get("Location"))
-			}
-			assert.NotContains(t, string(res.Raw), "password")
-		})
-	}
+				status := fx.StatusCode
+				if name == "okta/update_group_membership" {
+					// Members-only PATCH answers 204 (see the package comment); Okta accepts 204.
+					status = http.StatusNoContent
+				}
+				require.Equal(t, status, res.Code, "%s %s: body %s", req.Method, req.Path, res.Raw)
+				if status == http.StatusNoContent {
+					assert.Empty(t, res.Raw, "204 has no body")
+					// Check the effect instead: both users are members.
+					gid := ids["abf4dd94-a4c0-4f67-89c9-76b03340cb9b"]
+					got := e.get("/Groups/"+gid).mustStatus(t, http.StatusOK, "GET group after PATCH")
+					want := []string{ids["23a35c27-23d3-4c03-b4c5-6443c09e7173"], ids["89bb1940-b905-4575-9e7f-6f887cfb368e"]}
+					assert.ElementsMatch(t, want, memberIDs(got.Body))
+					return
+				}
+				assert.Equal(t, "application/scim+json; charset=utf-8", res.Header.Get("Content-Type"))
+				var want map[string]any
+				require.NoError(t, json.Unmarshal([]byte(subst(string(fx.Response))), &want))
+				for k, v := range override {
+					want[k] = v
+				}
+				if want["schemas"] != nil && slices.Contains(want["schemas"].([]any), any(scim.MessageListResponse)) {
+					compareList(t, want, res.Body)
+					return
+				}
+				compareResource(t, want, res.Body)
+				if res.Code == http.StatusCreated {
+					assert.Equal(t, res.Body["meta"].(map[string]any)["location"], res.Header.Get("Location"))
+				}
+				assert.NotContains(t, string(res.Raw), "password")
+			})
+		}
+	})
 }
 
 // compareList compares a ListResponse.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,10 +19,11 @@ import (
 
 	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/postgres"
+	"github.com/scimd/scimd/internal/store/sqlite"
 )
 
-// DefaultPostgresURL is the database used when no URL is configured: a local PostgreSQL with
-// the database "scimd". (The default will become a SQLite file in the data directory.)
+// DefaultPostgresURL is a local PostgreSQL with the database "scimd", for development against
+// Postgres (`--database-url` must name it: the default is the SQLite file, see DefaultURL).
 const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/scimd?sslmode=disable"
 
 // Kind names a backend implementation.
@@ -35,14 +37,15 @@ const (
 
 // Options configure Open.
 type Options struct {
-	// URL selects the backend by scheme: postgres:// or postgresql:// for PostgreSQL, sqlite://
-	// or file: for SQLite. Empty means DefaultURL(DataDir).
+	// URL selects the backend by scheme: postgres:// or postgresql:// for PostgreSQL, sqlite:
+	// or file: for SQLite (see sqlite.PathFromURL). Empty means DefaultURL(DataDir).
 	URL string
-	// DataDir is where file-based state lives (the SQLite file).
+	// DataDir is where file-based state lives (the default SQLite file).
 	DataDir string
 	// MaxConns caps the connection pool (0: the driver's default).
 	MaxConns int32
-	// StatementTimeout cancels statements that run longer (0: no limit).
+	// StatementTimeout cancels statements that run longer (0: the backend's default). SQLite
+	// has no statement timeout; only its lock waits are bounded (sqlite.DefaultBusyTimeout).
 	StatementTimeout time.Duration
 	// Migrate applies pending migrations after opening.
 	Migrate bool
@@ -55,10 +58,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DefaultURL returns the database URL used when none is configured.
+// DefaultURL returns the database URL used when none is configured: the SQLite file
+// scimd.db in dataDir (in the working directory when dataDir is ""). scimd and scimctl share
+// this rule, so both find the same file.
 func DefaultURL(dataDir string) string {
-	_ = dataDir // the SQLite default will live in dataDir
-	return DefaultPostgresURL
+	p := filepath.ToSlash(filepath.Join(dataDir, sqlite.DefaultFileName))
+	// Escaped so that a "?", "#" or "%" in the directory name stays part of the path.
+	return "sqlite://" + (&url.URL{Path: p}).EscapedPath()
 }
 
 // URLError is a database URL that cannot be used; the message never contains the password.
@@ -83,6 +89,9 @@ func KindOf(rawURL string) (Kind, error) {
 		}
 		return Postgres, nil
 	case "sqlite", "file":
+		if _, err := sqlite.PathFromURL(rawURL); err != nil {
+			return "", &URLError{Reason: "invalid SQLite database URL: " + err.Error()}
+		}
 		return SQLite, nil
 	default:
 		return "", &URLError{Reason: fmt.Sprintf("unsupported database URL scheme %q; use postgres://, postgresql://, sqlite:// or file:", scheme)}
@@ -93,10 +102,24 @@ func KindOf(rawURL string) (Kind, error) {
 type Backend struct {
 	kind       Kind
 	store      scim.Store
-	pg         *postgres.DB
+	db         database
 	collectors []prometheus.Collector
 	where      string
 }
+
+// database is what Backend needs from postgres.DB and sqlite.DB beyond their store.
+type database interface {
+	Migrate(ctx context.Context) error
+	MigrateDown(ctx context.Context) error
+	MigrateForce(ctx context.Context, version int) error
+	MigrationVersion() (version uint, dirty bool, err error)
+	Close()
+}
+
+var (
+	_ database = (*postgres.DB)(nil)
+	_ database = (*sqlite.DB)(nil)
+)
 
 // Open connects to the backend opts.URL selects, checks that it answers and, when
 // opts.Migrate is set, applies pending migrations. An unreachable database is an error that
@@ -120,7 +143,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	case Postgres:
 		b, err = openPostgres(ctx, opts)
 	case SQLite:
-		err = errors.New("sqlite backend not available yet; use a postgres:// database URL")
+		b, err = openSQLite(ctx, opts)
 	default:
 		err = fmt.Errorf("backend %q not implemented", kind)
 	}
@@ -162,9 +185,31 @@ func openPostgres(ctx context.Context, opts Options) (*Backend, error) {
 	return &Backend{
 		kind:       Postgres,
 		store:      db.Store(),
-		pg:         db,
+		db:         db,
 		collectors: []prometheus.Collector{newPoolCollector(db.Pool())},
 		where:      fmt.Sprintf("postgres %s/%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.Database),
+	}, nil
+}
+
+func openSQLite(ctx context.Context, opts Options) (*Backend, error) {
+	path, err := sqlite.PathFromURL(opts.URL)
+	if err != nil {
+		return nil, &URLError{Reason: "invalid SQLite database URL: " + err.Error()}
+	}
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, MaxConns: int(opts.MaxConns)})
+	if err != nil {
+		return nil, &OpenError{
+			msg: err.Error() + "; check that the directory exists or can be created and is writable, " +
+				"or choose another with --data-dir (SCIMD_DATA_DIR) or --database-url (SCIMD_DATABASE_URL)",
+			err: err,
+		}
+	}
+	return &Backend{
+		kind:       SQLite,
+		store:      db.Store(),
+		db:         db,
+		collectors: []prometheus.Collector{newSQLPoolCollector(db.Store().DB())},
+		where:      "sqlite " + db.Path(),
 	}, nil
 }
 
@@ -218,7 +263,8 @@ func scrub(msg, password, rawURL string) string {
 // Kind returns which backend this is.
 func (b *Backend) Kind() Kind { return b.kind }
 
-// String describes the backend for logs, without credentials ("postgres 127.0.0.1:5432/scimd").
+// String describes the backend for logs, without credentials ("postgres 127.0.0.1:5432/scimd",
+// "sqlite /var/lib/scimd/scimd.db").
 func (b *Backend) String() string { return b.where }
 
 // Store returns the backend's store.
@@ -230,7 +276,7 @@ func (b *Backend) Collectors() []prometheus.Collector { return b.collectors }
 
 // MigrateUp applies every pending migration.
 func (b *Backend) MigrateUp(ctx context.Context) error {
-	if err := b.pg.Migrate(ctx); err != nil {
+	if err := b.db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate up: %w", err)
 	}
 	return nil
@@ -238,7 +284,7 @@ func (b *Backend) MigrateUp(ctx context.Context) error {
 
 // MigrateDown reverts every migration, dropping all data.
 func (b *Backend) MigrateDown(ctx context.Context) error {
-	if err := b.pg.MigrateDown(ctx); err != nil {
+	if err := b.db.MigrateDown(ctx); err != nil {
 		return fmt.Errorf("migrate down: %w", err)
 	}
 	return nil
@@ -247,7 +293,7 @@ func (b *Backend) MigrateDown(ctx context.Context) error {
 // MigrateForce records version as the schema version without running migrations, clearing
 // the dirty flag after a failed migration was repaired by hand.
 func (b *Backend) MigrateForce(ctx context.Context, version int) error {
-	if err := b.pg.MigrateForce(ctx, version); err != nil {
+	if err := b.db.MigrateForce(ctx, version); err != nil {
 		return fmt.Errorf("migrate force: %w", err)
 	}
 	return nil
@@ -256,10 +302,10 @@ func (b *Backend) MigrateForce(ctx context.Context, version int) error {
 // MigrationVersion returns the applied schema version (0 when none is) and whether the last
 // migration failed half-way (dirty: fix the schema by hand, then force the version).
 func (b *Backend) MigrationVersion() (version uint, dirty bool, err error) {
-	return b.pg.MigrationVersion()
+	return b.db.MigrationVersion()
 }
 
 // Close releases the backend's connections.
 func (b *Backend) Close() {
-	b.pg.Close()
+	b.db.Close()
 }

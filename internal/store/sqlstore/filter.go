@@ -80,9 +80,10 @@ type FilterDialect interface {
 	// UUIDText returns the text form of a UUID-valued column (for substring and order
 	// operators on ids).
 	UUIDText(expr string) string
-	// TimeColumn returns a timestamp column (created_at, last_modified) in the form that
-	// compares with Param(_, scim.TypeDateTime).
-	TimeColumn(expr string) string
+	// TimeColumnArg returns the bind argument that compares with a timestamp column
+	// (created_at, last_modified) as it is stored, so that the comparison can use the column's
+	// index and keeps the column's full (microsecond) precision on every backend.
+	TimeColumnArg(t time.Time) any
 	// Match returns a predicate testing text expression expr against the pattern bound at
 	// placeholder; MatchPattern builds that pattern from a literal, escaping every wildcard.
 	Match(expr, placeholder string) string
@@ -232,7 +233,7 @@ type operand struct {
 	attr   *scim.Attribute // definition governing type and caseExact
 	folded bool            // sql already holds scim.Fold of the value (a *_fold column)
 	uuid   bool            // sql holds a UUID id: values that are not UUIDs never equal it
-	tcol   bool            // sql is a timestamp column (needs d.TimeColumn)
+	tcol   bool            // sql is a timestamp column (bound with d.TimeColumnArg)
 	// constant, when not nil, is the operand's value known in Go (meta.resourceType).
 	constant *string
 }
@@ -720,11 +721,11 @@ func (c *compiler) compareOperand(o operand, op filter.Op, v any, name string) (
 			return lhs + " = " + c.bind(typ, s), nil
 		}
 	case scim.TypeDateTime:
-		lhs := o.sql
-		if o.tcol {
-			lhs = c.d.TimeColumn(lhs)
+		if t, ok := val.(time.Time); ok && o.tcol {
+			c.args = append(c.args, c.d.TimeColumnArg(t))
+			return o.sql + " " + sqlOps[op] + " " + c.d.Placeholder(c.argStart+len(c.args)-1), nil
 		}
-		return lhs + " " + sqlOps[op] + " " + c.bind(typ, val), nil
+		return o.sql + " " + sqlOps[op] + " " + c.bind(typ, val), nil
 	case scim.TypeBoolean, scim.TypeInteger, scim.TypeDecimal:
 		return o.sql + " " + sqlOps[op] + " " + c.bind(typ, val), nil
 	default:

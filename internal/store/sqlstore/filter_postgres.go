@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimd/scimd/internal/filter"
 	"github.com/scimd/scimd/internal/scim"
@@ -57,8 +58,8 @@ func (PostgresFilterDialect) Ordered(expr string) string { return "(" + expr + "
 // UUIDText implements FilterDialect.
 func (PostgresFilterDialect) UUIDText(expr string) string { return "(" + expr + ")::text" }
 
-// TimeColumn implements FilterDialect: timestamptz columns compare as they are.
-func (PostgresFilterDialect) TimeColumn(expr string) string { return expr }
+// TimeColumnArg implements FilterDialect: timestamptz columns compare with a time.Time.
+func (PostgresFilterDialect) TimeColumnArg(t time.Time) any { return t.UTC() }
 
 // Match implements FilterDialect.
 func (PostgresFilterDialect) Match(expr, ph string) string {

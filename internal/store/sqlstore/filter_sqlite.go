@@ -91,8 +91,12 @@ func (SQLiteFilterDialect) Ordered(expr string) string { return expr }
 // UUIDText implements FilterDialect: ids are stored as text.
 func (SQLiteFilterDialect) UUIDText(expr string) string { return expr }
 
-// TimeColumn implements FilterDialect.
-func (SQLiteFilterDialect) TimeColumn(expr string) string { return "julianday(" + expr + ")" }
+// SQLiteTimeLayout is how the SQLite backend stores timestamp columns: fixed-width UTC text
+// with microseconds, so that text order is time order and comparisons can use the index.
+const SQLiteTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// TimeColumnArg implements FilterDialect: the time in the columns' own text form.
+func (SQLiteFilterDialect) TimeColumnArg(t time.Time) any { return t.UTC().Format(SQLiteTimeLayout) }
 
 // Match implements FilterDialect.
 func (SQLiteFilterDialect) Match(expr, ph string) string { return expr + " GLOB " + ph }

@@ -89,8 +89,8 @@ func TestCompileFilterSQL(t *testing.T) {
 		},
 		{
 			name: "timestamp column", rt: "Group", filter: `meta.lastModified gt "2011-05-13T04:42:34Z"`,
-			pg:     dialectWant{`groups.last_modified > $2::timestamptz`, []any{lastMod}},
-			sqlite: dialectWant{`julianday(groups.last_modified) > julianday(?)`, []any{"2011-05-13T04:42:34Z"}},
+			pg:     dialectWant{`groups.last_modified > $2`, []any{lastMod}},
+			sqlite: dialectWant{`groups.last_modified > ?`, []any{"2011-05-13T04:42:34.000000Z"}},
 		},
 		{
 			name: "group members by id", rt: "Group", filter: `members[value eq "2819C223-7F76-453A-919D-413861904646"]`,
@@ -615,7 +615,7 @@ func (b *backend) load(t *testing.T) {
 	t.Helper()
 	ts := func(s string) any {
 		if b.name == "sqlite" {
-			return mustTime(s).Format(time.RFC3339Nano)
+			return mustTime(s).UTC().Format(SQLiteTimeLayout)
 		}
 		return mustTime(s)
 	}
