@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export SCIMD_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: all build run test test-short race fuzz bench lint fmt vet tidy clean help
+.PHONY: all build run test test-fast fuzz bench fmt vet tidy clean help
 
 all: build
 
@@ -20,14 +20,14 @@ build: ## build bin/scimd and bin/scimctl
 run: build ## start scimd on 127.0.0.1:8080 with a default tenant and a printed dev token
 	$(BIN)/scimd --dev-bootstrap $(ARGS)
 
-test: ## run all tests against a real PostgreSQL
+test: ## run all tests (race detector on) against a real PostgreSQL and SQLite
 	@bash deploy/scripts/ensure-postgres.sh
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
-
-race: ## run all tests with the race detector
-	@bash deploy/scripts/ensure-postgres.sh
 	$(GO) test -count=1 -race -timeout 30m ./...
+
+test-fast: ## run all tests without the race detector
+	@bash deploy/scripts/ensure-postgres.sh
+	$(GO) test -count=1 -timeout 20m ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	@for pkg in $$($(GO) list ./...); do \
