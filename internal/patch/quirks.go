@@ -11,7 +11,7 @@ import (
 // This file collects every identity-provider shape that RFC 7644 does not describe or
 // describes differently, each with the provider and the shape it sends. The engine in
 // apply.go calls these helpers at the one point where each shape matters. References are to
-// /work/shared/entra.md (the team's Entra ID wire reference) and the recorded fixtures.
+// the Entra ID wire reference (docs/entra-id.md cites the sources) and the recorded fixtures.
 //
 // Handled elsewhere, listed here so that this file is the one index of quirks:
 //   - Booleans as the strings "True"/"False"/"false" (Entra ID default job, entra.md §4.6,
