@@ -1,4 +1,5 @@
-// Command scimctl administers scimd: tenants, bearer tokens and database migrations. It talks
+// Command scimctl administers scimd: tenants, bearer tokens, database migrations and the
+// export and import of a tenant's users and groups (to move it between backends). It talks
 // to the database directly (the same --database-url as scimd), so it needs no running server.
 // Run `scimctl --help`, or --help after any command, for usage.
 package main
@@ -59,7 +60,7 @@ type cli struct {
 
 const usage = `Usage: scimctl [--database-url URL] [--data-dir DIR] COMMAND [flags] [args]
 
-Administer scimd: tenants, bearer tokens and database migrations.
+Administer scimd: tenants, bearer tokens, database migrations, tenant export and import.
 
 Commands:
   tenant create NAME                 create a tenant
@@ -71,6 +72,11 @@ Commands:
   token revoke ID                    revoke a token; it stops working at once
   migrate up|down|version            apply, revert (needs --yes) or show database migrations
   migrate force VERSION              set the schema version after repairing a failed migration
+  export --tenant NAME [--output FILE]
+                                     write a tenant's users, groups and memberships as
+                                     newline-delimited JSON (ids, versions, timestamps kept)
+  import --tenant NAME [--input FILE] [--create-tenant]
+                                     read an export into an empty tenant; all or nothing
 
 Run "scimctl COMMAND --help" for a command's flags.
 
@@ -109,6 +115,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return c.token(ctx, rest[1:])
 	case "migrate":
 		return c.migrate(ctx, rest[1:])
+	case "export":
+		return c.export(ctx, rest[1:])
+	case "import":
+		return c.importTenant(ctx, rest[1:])
 	case "help":
 		fs.Usage()
 		return flag.ErrHelp
