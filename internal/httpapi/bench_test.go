@@ -1,0 +1,611 @@
+package httpapi_test
+
+// End-to-end benchmarks of the HTTP API over the Postgres store on a large tenant: Entra ID's
+// user lookups among 1,000,000 users, one-member PATCHes of a group of 10 and of 100,000
+// members, POST /Users, and GET of the 100,000-member group with and without its members. They
+// run the whole handler (router, middleware, bearer authentication against the token table,
+// filter parsing, rendering) with httptest requests, no network. They need a seeded database
+// and run only with SCIMD_BENCH=1 (see docs/benchmarks.md):
+//
+//	SCIMD_BENCH=1 go test -p 1 -run '^$' -bench . -benchtime 5s ./internal/httpapi
+//
+// The seed is the one of internal/store/postgres/bench_test.go, in the same database; whichever
+// package runs first writes it.
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/scimd/scimd/internal/auth"
+	"github.com/scimd/scimd/internal/httpapi"
+	"github.com/scimd/scimd/internal/scim"
+	"github.com/scimd/scimd/internal/store/postgres"
+)
+
+// The seeded data set. Keep it identical to internal/store/postgres/bench_test.go: both packages
+// share the database, and whichever runs first seeds it.
+const (
+	benchDatabase    = "scimd_bench"
+	benchSeedVersion = 1
+	benchUsers       = 1_000_000
+	benchBigGroup    = 100_000
+	benchSmallGroup  = 10
+	benchTenantID    = "b0000000-0000-4000-8000-000000000001"
+	benchCreateID    = "b0000000-0000-4000-8000-000000000002" // empty tenant for create benchmarks
+	// Store benchmarks use these groups and add pool users benchStorePool…+benchPoolSize-1;
+	// the HTTP benchmarks have groups and a pool of their own.
+	benchStoreSmallGroup = "b0000000-0000-4000-8000-0000000000a1"
+	benchStoreBigGroup   = "b0000000-0000-4000-8000-0000000000a2"
+	benchHTTPSmallGroup  = "b0000000-0000-4000-8000-0000000000b1"
+	benchHTTPBigGroup    = "b0000000-0000-4000-8000-0000000000b2"
+	benchStorePool       = 900_001
+	benchHTTPPool        = 950_001
+	benchPoolSize        = 50_000
+	// benchSeedLock is the advisory lock key seeding holds, so that two benchmark binaries
+	// started at once seed only once.
+	benchSeedLock = 7_270_001
+)
+
+// benchUserID is the id of seeded user i: md5("user<i>") as a UUID, as the seed SQL computes it.
+func benchUserID(i int) string {
+	return uuid.UUID(md5.Sum([]byte("user" + strconv.Itoa(i)))).String()
+}
+
+// benchUserName is the userName of seeded user i.
+func benchUserName(i int) string { return "user" + strconv.Itoa(i) + "@example.com" }
+
+// benchSeedSQL fills the benchmark tenant. Users get the document, hot columns and *_fold
+// columns the store writes (the names are ASCII, so lower() is scim.Fold); one work email each,
+// in user_emails as well. Users 1…benchBigGroup are members of both big groups, 1…10 of the small
+// ones; users from benchStorePool on are never seeded members, so that adding them inserts.
+var benchSeedSQL = []string{
+	`INSERT INTO tenants (id, name, name_fold, created_at) VALUES
+		('` + benchTenantID + `', 'bench', 'bench', now()),
+		('` + benchCreateID + `', 'bench-create', 'bench-create', now())`,
+	`INSERT INTO users (tenant_id, id, user_name, user_name_fold, external_id, display_name, display_name_fold,
+		active, doc, password_hash, version, created_at, last_modified)
+	SELECT '` + benchTenantID + `', md5('user' || i)::uuid, n, lower(n), 'ext-' || i, 'User ' || i, lower('User ' || i),
+		true,
+		jsonb_build_object(
+			'userName', n,
+			'externalId', 'ext-' || i,
+			'displayName', 'User ' || i,
+			'active', true,
+			'title', 'Engineer',
+			'name', jsonb_build_object('givenName', 'User', 'familyName', 'Number ' || i, 'formatted', 'User Number ' || i),
+			'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@work.example.com', 'type', 'work', 'primary', true)),
+			'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+				jsonb_build_object('employeeNumber', i::text, 'department', 'Department ' || (i % 100))),
+		NULL, 1, ts, ts
+	FROM generate_series(1, ` + strconv.Itoa(benchUsers) + `) AS i,
+		LATERAL (SELECT 'user' || i || '@example.com' AS n,
+			timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' AS ts) AS x`,
+	`INSERT INTO user_emails (tenant_id, user_id, ord, value_fold, type)
+	SELECT '` + benchTenantID + `', md5('user' || i)::uuid, 0, 'user' || i || '@work.example.com', 'work'
+	FROM generate_series(1, ` + strconv.Itoa(benchUsers) + `) AS i`,
+	`INSERT INTO groups (tenant_id, id, display_name, display_name_fold, external_id, doc, version, created_at, last_modified)
+	SELECT '` + benchTenantID + `', g.id::uuid, g.name, lower(g.name), NULL, jsonb_build_object('displayName', g.name), 1, now(), now()
+	FROM (VALUES ('` + benchStoreSmallGroup + `', 'Store small'), ('` + benchStoreBigGroup + `', 'Store big'),
+		('` + benchHTTPSmallGroup + `', 'HTTP small'), ('` + benchHTTPBigGroup + `', 'HTTP big')) AS g(id, name)`,
+	`INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
+	SELECT '` + benchTenantID + `', g.id::uuid, md5('user' || i)::uuid, 'User'
+	FROM (VALUES ('` + benchStoreSmallGroup + `', ` + strconv.Itoa(benchSmallGroup) + `), ('` + benchStoreBigGroup + `', ` + strconv.Itoa(benchBigGroup) + `),
+		('` + benchHTTPSmallGroup + `', ` + strconv.Itoa(benchSmallGroup) + `), ('` + benchHTTPBigGroup + `', ` + strconv.Itoa(benchBigGroup) + `)) AS g(id, n),
+		LATERAL generate_series(1, g.n) AS i`,
+	`VACUUM ANALYZE tenants, users, user_emails, groups, group_members`,
+}
+
+// benchSeed makes sure the benchmark database exists, is migrated and holds the seed, and
+// returns its URL.
+func benchSeed(ctx context.Context, adminURL string, logf func(string, ...any)) (string, error) {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("parse SCIMD_TEST_DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + benchDatabase
+	dbURL := u.String()
+	if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
+		return "", err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxConns: 2})
+	if err != nil {
+		return "", err
+	}
+	err = db.Migrate(ctx)
+	db.Close()
+	if err != nil {
+		return "", err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, benchSeedLock); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_seed (version int PRIMARY KEY, seeded_at timestamptz NOT NULL)`); err != nil {
+		return "", err
+	}
+	var seeded bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bench_seed WHERE version = $1)`, benchSeedVersion).Scan(&seeded); err != nil {
+		return "", err
+	}
+	if seeded {
+		return dbURL, nil
+	}
+	logf("seeding %s with %d users (once; later runs reuse it)", benchDatabase, benchUsers)
+	start := time.Now()
+	// Start from nothing: a seed interrupted half-way left no marker.
+	for _, q := range []string{
+		`DELETE FROM bench_seed`,
+		`DELETE FROM tenants WHERE id IN ('` + benchTenantID + `', '` + benchCreateID + `')`,
+		`SET maintenance_work_mem = '256MB'`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	for _, q := range benchSeedSQL {
+		t := time.Now()
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return "", fmt.Errorf("seed: %w\n%s", err, q)
+		}
+		logf("seed step %.40q… %s", strings.Join(strings.Fields(q), " "), time.Since(t).Round(time.Millisecond))
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO bench_seed (version, seeded_at) VALUES ($1, now())`, benchSeedVersion); err != nil {
+		return "", err
+	}
+	logf("seeded in %s", time.Since(start).Round(time.Second))
+	return dbURL, nil
+}
+
+// benchFixture is the seeded database and a handler over it, built once per benchmark binary.
+type benchFixture struct {
+	db      *postgres.DB
+	handler http.Handler
+	// token authenticates as the seeded tenant, createToken as the empty one.
+	token, createToken string
+}
+
+var (
+	benchOnce sync.Once
+	benchFix  *benchFixture
+	benchErr  error
+)
+
+// benchAdminURL is the server the benchmark database is created on.
+func benchAdminURL() string {
+	if u := os.Getenv("SCIMD_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// openBench returns the seeded fixture. Without SCIMD_BENCH=1 the benchmark is skipped: seeding
+// a million users is not something `make bench` or a stray -bench . should do by surprise.
+func openBench(b *testing.B) *benchFixture {
+	b.Helper()
+	if os.Getenv("SCIMD_BENCH") == "" {
+		b.Skip("set SCIMD_BENCH=1 to run the large-tenant benchmarks (they seed 1M users once; see docs/benchmarks.md)")
+	}
+	benchOnce.Do(func() {
+		benchFix, benchErr = newBenchFixture(b)
+		if benchErr != nil {
+			benchErr = fmt.Errorf("%w\nThe benchmarks need the PostgreSQL server of the tests: start one with "+
+				"`bash deploy/scripts/ensure-postgres.sh` or point SCIMD_TEST_DATABASE_URL at one", benchErr)
+		}
+	})
+	if benchErr != nil {
+		b.Fatalf("prepare the benchmark database: %v", benchErr)
+	}
+	return benchFix
+}
+
+func newBenchFixture(b *testing.B) (*benchFixture, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	dbURL, err := benchSeed(ctx, benchAdminURL(), b.Logf)
+	if err != nil {
+		return nil, err
+	}
+	// The pool size scimd uses by default (max(4, CPUs)).
+	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL})
+	if err != nil {
+		return nil, err
+	}
+	st := db.Store()
+	fx := &benchFixture{db: db}
+	for _, t := range []struct {
+		tenant string
+		secret *string
+	}{{benchTenantID, &fx.token}, {benchCreateID, &fx.createToken}} {
+		secret, hash, err := auth.Generate()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := st.CreateToken(ctx, &scim.Token{TenantID: t.tenant, Label: "bench"}, hash); err != nil {
+			return nil, err
+		}
+		*t.secret = secret
+	}
+	fx.handler = httpapi.New(httpapi.Config{
+		Store:    st,
+		Registry: scim.NewRegistry(),
+		// The real authenticator: one indexed token read per request, as in production.
+		Auth:    auth.NewAuthenticator(st, nil, nil),
+		BaseURL: "https://scim.example.com/scim/v2",
+	})
+	return fx, nil
+}
+
+// discardWriter is a ResponseWriter that counts the body instead of keeping it, so that B/op
+// shows what the handler holds, not what a recorder buffers.
+type discardWriter struct {
+	header http.Header
+	status int
+	n      int64
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+func (w *discardWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// serve runs one request through the handler and returns the status and body.
+func (fx *benchFixture) serve(method, target, token, body string) (int, []byte) {
+	var rd *strings.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	var req *http.Request
+	if rd != nil {
+		req = httptest.NewRequest(method, target, rd)
+		req.Header.Set("Content-Type", "application/scim+json")
+	} else {
+		req = httptest.NewRequest(method, target, nil)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	fx.handler.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// benchLookup measures GET /Users?filter=… for random seeded users, serially and from 4
+// goroutines per CPU, checking that each finds exactly one user.
+func benchLookup(b *testing.B, mkFilter func(i int) string) {
+	fx := openBench(b)
+	r := rand.New(rand.NewPCG(1, 2))
+	targets := make([]string, 4096)
+	for i := range targets {
+		targets[i] = "/scim/v2/Users?filter=" + url.QueryEscape(mkFilter(1+r.IntN(benchUsers)))
+	}
+	op := func(r *rand.Rand) error {
+		target := targets[r.IntN(len(targets))]
+		code, body := fx.serve(http.MethodGet, target, fx.token, "")
+		if code != http.StatusOK || !bytes.Contains(body, []byte(`"totalResults":1,`)) {
+			return fmt.Errorf("GET %s: %d %.300s", target, code, body)
+		}
+		return nil
+	}
+	b.Run("serial", func(b *testing.B) { runTimed(b, 0, op) })
+	b.Run("parallel", func(b *testing.B) { runTimed(b, 4, op) })
+}
+
+// BenchmarkHTTPUserNameLookup is Entra ID's matching request,
+// GET /Users?filter=userName eq "…", on a tenant of 1M users.
+func BenchmarkHTTPUserNameLookup(b *testing.B) {
+	benchLookup(b, func(i int) string { return `userName eq "` + benchUserName(i) + `"` })
+}
+
+// BenchmarkHTTPUserEmailLookup is Entra ID's alternative matching request on the work email.
+func BenchmarkHTTPUserEmailLookup(b *testing.B) {
+	benchLookup(b, func(i int) string {
+		return `emails[type eq "work"].value eq "user` + strconv.Itoa(i) + `@work.example.com"`
+	})
+}
+
+// resetPool removes the pool users' memberships from the groups, so that every add inserts.
+func resetPool(b *testing.B, fx *benchFixture, first int, groups ...string) {
+	b.Helper()
+	_, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])
+		AND member_id IN (SELECT md5('user' || i)::uuid FROM generate_series($3::int, $4::int) AS i)`,
+		benchTenantID, groups, first, first+benchPoolSize-1)
+	if err != nil {
+		b.Fatalf("reset the member pool: %v", err)
+	}
+}
+
+// memberCount returns the number of members of a group.
+func memberCount(b *testing.B, fx *benchFixture, group string) int {
+	b.Helper()
+	var n int
+	err := fx.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM group_members WHERE tenant_id = $1 AND group_id = $2`,
+		benchTenantID, group).Scan(&n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// addMember sends Entra ID's membership PATCH adding one user to a group.
+func (fx *benchFixture) addMember(group string, user int) error {
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"` +
+		benchUserID(user) + `"}]}]}`
+	code, resp := fx.serve(http.MethodPatch, "/scim/v2/Groups/"+group, fx.token, body)
+	if code != http.StatusNoContent {
+		return fmt.Errorf("PATCH add member: %d %.300s", code, resp)
+	}
+	return nil
+}
+
+// BenchmarkHTTPMemberAdd sends PATCH /Groups/{id} adding one new member per request to a group
+// of 10 and to a group of 100,000 members. The cost must not depend on the group's size.
+func BenchmarkHTTPMemberAdd(b *testing.B) {
+	fx := openBench(b)
+	for _, g := range []struct {
+		name, id string
+		size     int
+	}{
+		{"members=10", benchHTTPSmallGroup, benchSmallGroup},
+		{"members=100000", benchHTTPBigGroup, benchBigGroup},
+	} {
+		b.Run(g.name, func(b *testing.B) {
+			if b.N > benchPoolSize {
+				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, benchPoolSize)
+			}
+			resetPool(b, fx, benchHTTPPool, benchHTTPSmallGroup, benchHTTPBigGroup)
+			if n := memberCount(b, fx, g.id); n != g.size {
+				b.Fatalf("group has %d members, want %d", n, g.size)
+			}
+			next := benchHTTPPool
+			runTimed(b, 0, func(*rand.Rand) error {
+				next++
+				return fx.addMember(g.id, next-1)
+			})
+			if n := memberCount(b, fx, g.id); n != g.size+b.N {
+				b.Fatalf("group has %d members after %d adds, want %d", n, b.N, g.size+b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkHTTPMemberAddInterleaved alternates the two groups within one loop, so that both
+// see the same background load, and reports their latencies and ratio (big/small).
+func BenchmarkHTTPMemberAddInterleaved(b *testing.B) {
+	fx := openBench(b)
+	if b.N > benchPoolSize {
+		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, benchPoolSize)
+	}
+	resetPool(b, fx, benchHTTPPool, benchHTTPSmallGroup, benchHTTPBigGroup)
+	small := make([]time.Duration, 0, b.N)
+	big := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		user := benchHTTPPool + i
+		t := time.Now()
+		if err := fx.addMember(benchHTTPSmallGroup, user); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if err := fx.addMember(benchHTTPBigGroup, user); err != nil {
+			b.Fatal(err)
+		}
+		small, big = append(small, t2.Sub(t)), append(big, time.Since(t2))
+	}
+	b.StopTimer()
+	slices.Sort(small)
+	slices.Sort(big)
+	p := func(d []time.Duration, q float64) float64 { return float64(d[min(len(d)-1, int(q*float64(len(d))))]) }
+	b.ReportMetric(p(small, 0.5), "small-p50-ns")
+	b.ReportMetric(p(big, 0.5), "big-p50-ns")
+	b.ReportMetric(p(small, 0.95), "small-p95-ns")
+	b.ReportMetric(p(big, 0.95), "big-p95-ns")
+	b.ReportMetric(p(big, 0.5)/p(small, 0.5), "big/small-p50")
+}
+
+// BenchmarkHTTPCreateUser measures POST /Users with Entra ID's create body, into an empty
+// tenant (emptied first), serially and from 4 goroutines per CPU. No password is sent: bcrypt
+// would dominate and is not what this measures.
+func BenchmarkHTTPCreateUser(b *testing.B) {
+	fx := openBench(b)
+	run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var seq atomic.Int64
+	op := func(*rand.Rand) error {
+		n := strconv.FormatInt(seq.Add(1), 10)
+		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+			`"externalId":"` + run + `-` + n + `","userName":"new.user.` + run + `.` + n + `@example.com","active":true,` +
+			`"emails":[{"primary":true,"type":"work","value":"new.user.` + run + `.` + n + `@work.example.com"}],` +
+			`"meta":{"resourceType":"User"},"name":{"formatted":"New User","familyName":"User","givenName":"New"},"roles":[]}`
+		code, resp := fx.serve(http.MethodPost, "/scim/v2/Users", fx.createToken, body)
+		if code != http.StatusCreated {
+			return fmt.Errorf("POST /Users: %d %.300s", code, resp)
+		}
+		return nil
+	}
+	if _, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM users WHERE tenant_id = $1`, benchCreateID); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("serial", func(b *testing.B) { runTimed(b, 0, op) })
+	b.Run("parallel", func(b *testing.B) { runTimed(b, 4, op) })
+}
+
+// BenchmarkHTTPGetBigGroup reads the 100,000-member group with excludedAttributes=members
+// (Entra ID's existence check) and in full. B/op is everything allocated per request; what
+// shows that members are streamed rather than held is max-live-heap-bytes, the largest live
+// heap any garbage collection during the requests found, against resp-bytes, the size of the
+// response.
+func BenchmarkHTTPGetBigGroup(b *testing.B) {
+	fx := openBench(b)
+	for _, tc := range []struct{ name, query string }{
+		{"excludedAttributes=members", "?excludedAttributes=members"},
+		{"full", ""},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			resetPool(b, fx, benchHTTPPool, benchHTTPBigGroup)
+			target := "/scim/v2/Groups/" + benchHTTPBigGroup + tc.query
+			var size int64
+			b.ReportAllocs()
+			runtime.GC()
+			stop := sampleHeap()
+			runTimed(b, 0, func(*rand.Rand) error {
+				req := httptest.NewRequest(http.MethodGet, target, nil)
+				req.Header.Set("Authorization", "Bearer "+fx.token)
+				w := &discardWriter{header: http.Header{}}
+				fx.handler.ServeHTTP(w, req)
+				if w.status != http.StatusOK {
+					return fmt.Errorf("GET %s: %d", target, w.status)
+				}
+				size = w.n
+				return nil
+			})
+			b.ReportMetric(float64(size), "resp-bytes")
+			b.ReportMetric(float64(stop()), "max-live-heap-bytes")
+		})
+	}
+}
+
+// sampleHeap starts watching the live heap (as measured by each garbage collection) and returns
+// a function that stops and returns the largest value seen.
+func sampleHeap() (stop func() uint64) {
+	done := make(chan struct{})
+	result := make(chan uint64)
+	go func() {
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
+			select {
+			case <-done:
+				result <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		return <-result
+	}
+}
+
+// TestBenchHelpers checks the benchmarks' own helpers (no database).
+func TestBenchHelpers(t *testing.T) {
+	t.Parallel()
+	// md5('user1')::uuid in Postgres.
+	assert.Equal(t, "24c9e15e-52af-c47c-225b-757e7bee1f9d", benchUserID(1))
+	assert.Equal(t, "user1@example.com", benchUserName(1))
+	w := &discardWriter{header: http.Header{}}
+	_, _ = w.Write([]byte("abc"))
+	assert.Equal(t, http.StatusOK, w.status)
+	assert.EqualValues(t, 3, w.n)
+}
+
+// latencies collects per-operation durations and reports percentiles and throughput.
+type latencies struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (l *latencies) add(d []time.Duration) {
+	l.mu.Lock()
+	l.all = append(l.all, d...)
+	l.mu.Unlock()
+}
+
+// report adds p50/p95/p99 (ns) and operations per second of wall time to the benchmark line.
+func (l *latencies) report(b *testing.B) {
+	b.Helper()
+	elapsed := b.Elapsed()
+	b.StopTimer()
+	if len(l.all) == 0 {
+		return
+	}
+	slices.Sort(l.all)
+	pct := func(p float64) float64 {
+		return float64(l.all[min(len(l.all)-1, int(p*float64(len(l.all))))].Nanoseconds())
+	}
+	b.ReportMetric(pct(0.50), "p50-ns")
+	b.ReportMetric(pct(0.95), "p95-ns")
+	b.ReportMetric(pct(0.99), "p99-ns")
+	if elapsed > 0 {
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	}
+}
+
+// runTimed runs op b.N times, serially or from parallel goroutines (parallelism × GOMAXPROCS
+// of them), recording each call's duration. op gets a per-goroutine random source.
+func runTimed(b *testing.B, parallelism int, op func(r *rand.Rand) error) {
+	b.Helper()
+	var lat latencies
+	seed := uint64(1)
+	var seedMu sync.Mutex
+	newRand := func() *rand.Rand {
+		seedMu.Lock()
+		defer seedMu.Unlock()
+		seed++
+		return rand.New(rand.NewPCG(seed, 42))
+	}
+	b.ResetTimer()
+	if parallelism <= 0 {
+		r := newRand()
+		own := make([]time.Duration, 0, b.N)
+		for range b.N {
+			t := time.Now()
+			if err := op(r); err != nil {
+				b.Fatal(err)
+			}
+			own = append(own, time.Since(t))
+		}
+		lat.add(own)
+	} else {
+		b.SetParallelism(parallelism)
+		b.RunParallel(func(pb *testing.PB) {
+			r := newRand()
+			var own []time.Duration
+			for pb.Next() {
+				t := time.Now()
+				if err := op(r); err != nil {
+					b.Error(err)
+					return
+				}
+				own = append(own, time.Since(t))
+			}
+			lat.add(own)
+		})
+	}
+	lat.report(b)
+}
