@@ -103,24 +103,26 @@ func (s *server) encodeResource(ctx context.Context, out *streamResponse, tenant
 		return err
 	}
 	render := s.memberRenderer(proj, base)
+	// One buffer for every member: the separator and the member's JSON are appended to it and
+	// written together, so a member costs no allocation of its own once the buffer has grown.
+	buf := make([]byte, 0, 512)
 	n := 0
 	err = s.store.WalkMembers(ctx, tenantID, res.ID, func(m scim.Member) error {
-		mb, err := marshalJSON(render(m))
-		if err != nil {
-			return err
-		}
-		sep := ","
-		if n == 0 {
-			sep = `"members":[`
-			if len(obj) > 0 {
-				sep = `,"members":[`
-			}
+		buf = buf[:0]
+		switch {
+		case n > 0:
+			buf = append(buf, ',')
+		case len(obj) > 0:
+			buf = append(buf, `,"members":[`...)
+		default:
+			buf = append(buf, `"members":[`...)
 		}
 		n++
-		if err := out.writeString(sep); err != nil {
+		var err error
+		if buf, err = render(buf, m); err != nil {
 			return err
 		}
-		_, err = out.Write(mb)
+		_, err = out.Write(buf)
 		return err
 	})
 	if err != nil {
@@ -132,11 +134,12 @@ func (s *server) encodeResource(ctx context.Context, out *streamResponse, tenant
 	return out.writeString("}")
 }
 
-// memberRenderer returns how to render one streamed member. Usually that is scim.MemberJSON;
-// when proj selects sub-attributes of members ("attributes=members.value") each member goes
-// through Render so that the same projection rules apply as for any other attribute. A probe
-// member with every sub-attribute set tells the two cases apart once per response.
-func (s *server) memberRenderer(proj scim.Projection, base string) func(scim.Member) any {
+// memberRenderer returns how to append one streamed member's JSON to a buffer. Usually that is
+// scim.AppendMemberJSON; when proj selects sub-attributes of members
+// ("attributes=members.value") each member goes through Render so that the same projection
+// rules apply as for any other attribute. A probe member with every sub-attribute set tells the
+// two cases apart once per response.
+func (s *server) memberRenderer(proj scim.Projection, base string) func([]byte, scim.Member) ([]byte, error) {
 	viaRender := func(m scim.Member) any {
 		obj := s.reg.Render(&scim.Resource{Type: scim.ResourceGroup, Members: []scim.Member{m}}, base, proj)
 		if ms, ok := obj["members"].([]any); ok && len(ms) == 1 {
@@ -147,7 +150,12 @@ func (s *server) memberRenderer(proj scim.Projection, base string) func(scim.Mem
 	probe := scim.Member{Value: "probe", Type: scim.ResourceUser, Display: "probe"}
 	full := scim.MemberJSON(probe, base)
 	if got, ok := viaRender(probe).(map[string]any); ok && len(got) == len(full) {
-		return func(m scim.Member) any { return scim.MemberJSON(m, base) }
+		return func(dst []byte, m scim.Member) ([]byte, error) {
+			return scim.AppendMemberJSON(dst, m, base), nil
+		}
 	}
-	return viaRender
+	return func(dst []byte, m scim.Member) ([]byte, error) {
+		b, err := marshalJSON(viaRender(m))
+		return append(dst, b...), err
+	}
 }

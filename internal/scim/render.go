@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // timeLayout renders meta timestamps: UTC with milliseconds, the shape Entra ID's examples use.
@@ -106,8 +107,8 @@ func formatTime(t time.Time) string {
 }
 
 // MemberJSON renders one group member as {value, $ref, type, display} ($ref is
-// baseURL/Users/<id> or baseURL/Groups/<id>; type and display only when set); httpapi uses it
-// to stream large member lists itself.
+// baseURL/Users/<id> or baseURL/Groups/<id>; type and display only when set). Streaming code
+// uses AppendMemberJSON, which writes the same object without building a map.
 func MemberJSON(m Member, baseURL string) map[string]any {
 	endpoint := "/Users/"
 	if m.Type == ResourceGroup {
@@ -124,6 +125,93 @@ func MemberJSON(m Member, baseURL string) map[string]any {
 		out["display"] = m.Display
 	}
 	return out
+}
+
+// AppendMemberJSON appends to dst the JSON object of one group member, the same object as
+// MemberJSON encoded by encoding/json without HTML escaping: keys in encoding/json's (sorted)
+// order "$ref", "display" (when set), "type" (when set), "value". It writes the bytes
+// directly, so streaming a large member list costs no map and no reflection per member.
+func AppendMemberJSON(dst []byte, m Member, baseURL string) []byte {
+	endpoint := "/Users/"
+	if m.Type == ResourceGroup {
+		endpoint = "/Groups/"
+	}
+	dst = append(dst, `{"$ref":"`...)
+	dst = appendJSONStringBody(dst, strings.TrimSuffix(baseURL, "/"))
+	dst = appendJSONStringBody(dst, endpoint)
+	dst = appendJSONStringBody(dst, m.Value)
+	dst = append(dst, '"')
+	if m.Display != "" {
+		dst = append(dst, `,"display":`...)
+		dst = AppendJSONString(dst, m.Display)
+	}
+	if m.Type != "" {
+		dst = append(dst, `,"type":`...)
+		dst = AppendJSONString(dst, m.Type)
+	}
+	dst = append(dst, `,"value":`...)
+	dst = AppendJSONString(dst, m.Value)
+	return append(dst, '}')
+}
+
+// AppendJSONString appends s to dst as a JSON string, escaped exactly as encoding/json does
+// with HTML escaping off (the form the HTTP layer writes): '"', '\\' and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped, everything else as is.
+func AppendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = appendJSONStringBody(dst, s)
+	return append(dst, '"')
+}
+
+// appendJSONStringBody appends the escaped content of a JSON string, without the quotes.
+func appendJSONStringBody(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			// Valid JSON, but not valid JavaScript; encoding/json escapes them, so do we.
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(dst, s[start:]...)
 }
 
 // groupRefJSON renders one entry of a user's groups attribute.

@@ -622,6 +622,51 @@ func explainMemberAdd(b *testing.B, fx *benchFixture) {
 	explain(b, fx, "PatchGroup add 1 member to the 100,000-member group", tr.seen, false)
 }
 
+// BenchmarkWalkMembers reads every member of the 100,000-member group through the store's
+// WalkMembers, as a full GET /Groups/{id} does, and logs the plans of its batch query.
+func BenchmarkWalkMembers(b *testing.B) {
+	fx := openBench(b)
+	st := fx.db.Store()
+	resetPool(b, fx, benchStorePool, benchStoreBigGroup)
+	explainWalkMembers(b, fx)
+	b.Run("members=100000", func(b *testing.B) {
+		b.ReportAllocs()
+		runTimed(b, 0, func(*rand.Rand) error {
+			n := 0
+			err := st.WalkMembers(context.Background(), benchTenantID, benchStoreBigGroup, func(scim.Member) error {
+				n++
+				return nil
+			})
+			if err == nil && n != benchBigGroup {
+				err = fmt.Errorf("walked %d members, want %d", n, benchBigGroup)
+			}
+			return err
+		})
+	})
+}
+
+// explainWalkMembers explains the first and a middle batch query of one WalkMembers of the
+// 100,000-member group, custom and generic plans.
+func explainWalkMembers(b *testing.B, fx *benchFixture) {
+	b.Helper()
+	tr := &captureTracer{}
+	st := capturingStore(b, fx, tr)
+	if err := st.WalkMembers(context.Background(), benchTenantID, benchStoreBigGroup, func(scim.Member) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	var batches []captured
+	for _, c := range tr.seen {
+		if strings.Contains(c.sql, "FROM group_members WHERE") {
+			batches = append(batches, c)
+		}
+	}
+	if len(batches) < 2 {
+		b.Fatalf("WalkMembers ran %d batch queries, want several", len(batches))
+	}
+	explain(b, fx, fmt.Sprintf("WalkMembers of the 100,000-member group: first and middle of %d batch queries", len(batches)),
+		[]captured{batches[0], batches[len(batches)/2]}, true)
+}
+
 // TestBenchHelpers checks the benchmarks' own helpers (no database).
 func TestBenchHelpers(t *testing.T) {
 	t.Parallel()

@@ -172,17 +172,72 @@ func (s *Store) removeMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID
 }
 
 // replaceMembers makes in the whole member set of a group and returns the resolved members.
-// It checks the new set first, then deletes the old memberships and inserts the new ones: the
-// cost is proportional to the old and new sets, and nothing is read back.
+// It checks the new set first, then writes only the difference: memberships not in the new
+// set are deleted and the new set is inserted with ON CONFLICT DO NOTHING, so a replace that
+// changes a few members of a large group rewrites a few rows (Entra ID and Okta send the whole
+// set to change one member). The caller holds the group's row lock (updateGroup), so the set
+// cannot change in between.
 func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenantID, groupID string, in []scim.Member) ([]scim.Member, error) {
 	members, err := s.resolveMembers(ctx, tx, tenantID, in)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.stmt(`DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?`, tenantID, groupID).exec(ctx, tx); err != nil {
+	if err := s.deleteMembersNotIn(ctx, tx, tenantID, groupID, members); err != nil {
 		return nil, err
 	}
 	return members, s.insertMembers(ctx, tx, tenantID, groupID, members)
+}
+
+// deleteMembersNotIn deletes a group's memberships whose member is not in keep. When keep fits
+// in one statement's parameters that is one DELETE … NOT IN (keep). A larger set (above
+// MaxParams, e.g. 30,000 members on SQLite) cannot be one list and a chunked NOT IN would be
+// wrong, so the current member ids are read instead and the ones to drop deleted by id in
+// chunks: more reading, but still only the removed rows are written.
+func (s *Store) deleteMembersNotIn(ctx context.Context, tx *sql.Tx, tenantID, groupID string, keep []scim.Member) error {
+	ids := make([]string, len(keep))
+	for i, m := range keep {
+		ids[i] = m.Value
+	}
+	q := s.stmt(`DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?`, tenantID, groupID)
+	if len(ids) == 0 {
+		_, err := q.exec(ctx, tx)
+		return err
+	}
+	if len(ids) <= s.d.MaxParams()-2 {
+		_, err := q.add(` AND member_id NOT IN `).list(ids).exec(ctx, tx)
+		return err
+	}
+	kept := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		kept[id] = struct{}{}
+	}
+	rows, err := s.stmt(`SELECT member_id FROM group_members WHERE tenant_id = ? AND group_id = ?`, tenantID, groupID).query(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if _, ok := kept[id]; !ok {
+			stale = append(stale, id)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	for _, chunk := range chunks(stale, s.d.MaxParams()-2) {
+		q := s.stmt(`DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id IN `, tenantID, groupID).list(chunk)
+		if _, err := q.exec(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyMemberOp runs one PATCH member operation.
