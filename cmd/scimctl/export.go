@@ -33,7 +33,7 @@ nothing, and the error names the line of the file. A progress line is shown on s
 it is a terminal.`
 
 func (c *cli) export(ctx context.Context, args []string) error {
-	fs := c.command("export", "export --tenant NAME [--output FILE]", exportHelp)
+	fs := c.storeCommand("export", "export --tenant NAME [--output FILE]", exportHelp)
 	tenant := fs.String("tenant", "", "`name` of the tenant to export (required)")
 	output := fs.String("output", "", "write to `file` instead of standard output")
 	if _, err := parse(fs, args, 0, ""); err != nil {
@@ -121,7 +121,7 @@ func (c *cli) openOutput(path string) (w io.Writer, commit func() error, abort f
 }
 
 func (c *cli) importTenant(ctx context.Context, args []string) error {
-	fs := c.command("import", "import --tenant NAME [--input FILE] [--create-tenant]", importHelp)
+	fs := c.storeCommand("import", "import --tenant NAME [--input FILE] [--create-tenant]", importHelp)
 	tenant := fs.String("tenant", "", "`name` of the tenant to import into (required)")
 	input := fs.String("input", "", "read from `file` instead of standard input")
 	create := fs.Bool("create-tenant", false, "create the tenant when it does not exist")

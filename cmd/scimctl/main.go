@@ -1,6 +1,7 @@
-// Command scimctl administers scimd: tenants, bearer tokens, database migrations and the
-// export and import of a tenant's users and groups (to move it between backends). It talks
-// to the database directly (the same --database-url as scimd), so it needs no running server.
+// Command scimctl administers scimd: tenants, bearer tokens, database migrations, the
+// provisioning log and the export and import of a tenant's users and groups (to move it
+// between backends). It talks to the database directly (the same --database-url as scimd), so
+// it needs no running server.
 // Run `scimctl --help`, or --help after any command, for usage.
 package main
 
@@ -14,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/scimd/scimd/cmd/internal/cliflag"
 	"github.com/scimd/scimd/internal/scim"
@@ -56,11 +58,20 @@ type cli struct {
 	stderr      io.Writer
 	databaseURL string
 	dataDir     string
+	// autoMigrate applies pending migrations before the commands that use the store.
+	autoMigrate bool
+	// pollInterval is how often `events --follow` looks for new events.
+	pollInterval time.Duration
 }
 
-const usage = `Usage: scimctl [--database-url URL] [--data-dir DIR] COMMAND [flags] [args]
+// defaultPollInterval is how often `events --follow` polls the database.
+const defaultPollInterval = 2 * time.Second
 
-Administer scimd: tenants, bearer tokens, database migrations, tenant export and import.
+const usage = `Usage: scimctl [--database-url URL] [--data-dir DIR] [--migrate=false] COMMAND [flags] [args]
+
+Administer scimd: tenants, bearer tokens, database migrations, the provisioning log, tenant
+export and import. Commands other than migrate first apply pending database migrations, as
+scimd does at start (--migrate=false refuses a database without the current schema instead).
 
 Commands:
   tenant create NAME                 create a tenant
@@ -77,6 +88,9 @@ Commands:
                                      newline-delimited JSON (ids, versions, timestamps kept)
   import --tenant NAME [--input FILE] [--create-tenant]
                                      read an export into an empty tenant; all or nothing
+  events [--tenant NAME] [--after ID] [--limit N] [--follow] [--json]
+                                     print the provisioning log, oldest first; --follow
+                                     waits for new events until interrupted
 
 Run "scimctl COMMAND --help" for a command's flags.
 
@@ -86,19 +100,32 @@ Global flags (also accepted after the command):
 // run is scimctl. Invalid usage is a *cliflag.UsageError (exit status 2); --help returns
 // flag.ErrHelp after printing the usage (exit status 0).
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return newCLI(getenv, stdin, stdout, stderr).run(ctx, args)
+}
+
+// newCLI returns an invocation with its defaults; tests change pollInterval.
+func newCLI(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) *cli {
+	return &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, autoMigrate: true, pollInterval: defaultPollInterval}
+}
+
+// run parses the global flags and runs the command.
+func (c *cli) run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("scimctl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	env := c.globalFlags(fs)
+	c.migrateFlag(fs)
+	env["migrate"] = "SCIMD_MIGRATE"
 	for name, v := range env {
 		// The environment only provides defaults here; ParseInterspersed is not used because
 		// the first positional argument is the command, and the rest belongs to it.
-		if val := getenv(v); val != "" {
-			_ = fs.Set(name, val)
+		if val := c.getenv(v); val != "" {
+			if err := fs.Set(name, val); err != nil {
+				return cliflag.Usagef("invalid value %q for %s", val, v)
+			}
 		}
 	}
 	if err := cliflag.Parse(fs, args); err != nil {
@@ -119,6 +146,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return c.export(ctx, rest[1:])
 	case "import":
 		return c.importTenant(ctx, rest[1:])
+	case "events":
+		return c.events(ctx, rest[1:])
 	case "help":
 		fs.Usage()
 		return flag.ErrHelp
@@ -138,6 +167,20 @@ func (c *cli) globalFlags(fs *flag.FlagSet) map[string]string {
 		"database `URL`: postgres://... or sqlite:///path/scimd.db (env SCIMD_DATABASE_URL; default: sqlite file DATA-DIR/scimd.db)")
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "`directory` of local state, holding the default scimd.db (env SCIMD_DATA_DIR)")
 	return map[string]string{"database-url": "SCIMD_DATABASE_URL", "data-dir": "SCIMD_DATA_DIR"}
+}
+
+// migrateFlag defines --migrate on fs, for the global flags and the commands that use the
+// store (not the migrate commands, which manage the schema themselves).
+func (c *cli) migrateFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&c.autoMigrate, "migrate", c.autoMigrate,
+		"apply pending database migrations first, as scimd does at start; false refuses a database without the current schema (env SCIMD_MIGRATE)")
+}
+
+// storeCommand is command plus --migrate, for the commands that read or write the store.
+func (c *cli) storeCommand(name, synopsis, help string) *flag.FlagSet {
+	fs := c.command(name, synopsis, help)
+	c.migrateFlag(fs)
+	return fs
 }
 
 // command is one leaf command's flag set; its usage line and the global flags are built in.
@@ -187,8 +230,11 @@ func (c *cli) subcommand(group string, args []string, names ...string) (string, 
 	return "", nil, cliflag.Usagef("%s: unknown subcommand %q (want %s)", group, args[0], strings.Join(names, ", "))
 }
 
-// open connects to the store. Unless forMigrate, it refuses a database without the current
-// schema with a hint to run migrations, rather than failing later on a missing table.
+// open connects to the store. Unless forMigrate, it makes sure the database has the current
+// schema: with --migrate (the default) it applies pending migrations, which is safe while scimd
+// or another scimctl migrates the same database (PostgreSQL: an advisory lock; SQLite: one
+// exclusive transaction); with --migrate=false it refuses a database without the schema with a
+// hint to run migrations, rather than failing later on a missing table.
 func (c *cli) open(ctx context.Context, forMigrate bool) (*backend.Backend, error) {
 	if c.databaseURL != "" {
 		if _, err := backend.KindOf(c.databaseURL); err != nil {
@@ -207,17 +253,30 @@ func (c *cli) open(ctx context.Context, forMigrate bool) (*backend.Backend, erro
 	if forMigrate {
 		return be, nil
 	}
+	if err := c.checkSchema(ctx, be); err != nil {
+		be.Close()
+		return nil, err
+	}
+	return be, nil
+}
+
+// checkSchema migrates the database up (with --migrate) and checks that the schema is there and
+// not dirty.
+func (c *cli) checkSchema(ctx context.Context, be *backend.Backend) error {
 	v, dirty, err := be.MigrationVersion()
 	switch {
 	case err != nil:
-		be.Close()
-		return nil, fmt.Errorf("read the schema version: %w", err)
-	case v == 0:
-		be.Close()
-		return nil, errors.New("the database has no scimd schema yet; run: scimctl migrate up")
+		return fmt.Errorf("read the schema version: %w", err)
 	case dirty:
-		be.Close()
-		return nil, fmt.Errorf("the database schema is dirty (migration %d failed half-way); repair it, then run scimctl migrate up", v)
+		// Migrating would fail too; say what to do.
+		return fmt.Errorf("the database schema is dirty (migration %d failed half-way); repair it, then run scimctl migrate force %d and scimctl migrate up", v, v)
+	case c.autoMigrate:
+		if err := be.MigrateUp(ctx); err != nil {
+			return err
+		}
+		return nil
+	case v == 0:
+		return errors.New("the database has no scimd schema yet; run: scimctl migrate up (or leave out --migrate=false)")
 	}
-	return be, nil
+	return nil
 }

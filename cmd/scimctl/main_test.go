@@ -193,8 +193,8 @@ func TestMigrateCommands(t *testing.T) {
 	db := backendtest.NewDatabaseURL(t, "scimctl")
 	assert.Equal(t, "no migrations applied\n", mustCtl(t, db, "migrate", "version"))
 
-	_, _, err := ctl(t, db, "tenant", "list")
-	require.Error(t, err, "tenant list on an empty database")
+	_, _, err := ctl(t, db, "tenant", "list", "--migrate=false")
+	require.Error(t, err, "tenant list on an empty database without --migrate")
 	assert.Contains(t, err.Error(), "scimctl migrate up")
 
 	up := mustCtl(t, db, "migrate", "up")

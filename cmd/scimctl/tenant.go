@@ -16,7 +16,7 @@ func (c *cli) tenant(ctx context.Context, args []string) error {
 	}
 	switch sub {
 	case "create":
-		fs := c.command("tenant create", "tenant create NAME",
+		fs := c.storeCommand("tenant create", "tenant create NAME",
 			"Creates a tenant. Names are unique, compared case-insensitively.")
 		pos, err := parse(fs, args, 1, "tenant NAME")
 		if err != nil {
@@ -24,13 +24,13 @@ func (c *cli) tenant(ctx context.Context, args []string) error {
 		}
 		return c.tenantCreate(ctx, pos[0])
 	case "list":
-		fs := c.command("tenant list", "tenant list", "Lists the tenants.")
+		fs := c.storeCommand("tenant list", "tenant list", "Lists the tenants.")
 		if _, err := parse(fs, args, 0, ""); err != nil {
 			return err
 		}
 		return c.tenantList(ctx)
 	default: // delete
-		fs := c.command("tenant delete", "tenant delete NAME [--force]",
+		fs := c.storeCommand("tenant delete", "tenant delete NAME [--force]",
 			"Deletes a tenant. A tenant that still has users, groups or tokens is only deleted\nwith --force, which deletes them too.")
 		force := fs.Bool("force", false, "also delete the tenant's users, groups and tokens")
 		pos, err := parse(fs, args, 1, "tenant NAME")

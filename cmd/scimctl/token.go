@@ -23,7 +23,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	}
 	switch sub {
 	case "create":
-		fs := c.command("token create", "token create --tenant NAME [--name LABEL] [--expires 90d|2160h|never] [-q]",
+		fs := c.storeCommand("token create", "token create --tenant NAME [--name LABEL] [--expires 90d|2160h|never] [-q]",
 			"Creates a bearer token for a tenant and prints it. The token is shown only once: only its\n"+
 				"hash is stored. Give it to the identity provider (Entra ID: \"Secret Token\").")
 		tenant := fs.String("tenant", "", "`name` of the tenant the token acts for (required)")
@@ -45,7 +45,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 		}
 		return c.tokenCreate(ctx, *tenant, *label, lifetime, *quiet)
 	case "list":
-		fs := c.command("token list", "token list [--tenant NAME]",
+		fs := c.storeCommand("token list", "token list [--tenant NAME]",
 			"Lists tokens (never their secrets), of one tenant or of all.")
 		tenant := fs.String("tenant", "", "only the tokens of the tenant with this `name`")
 		if _, err := parse(fs, args, 0, ""); err != nil {
@@ -53,7 +53,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 		}
 		return c.tokenList(ctx, *tenant)
 	default: // revoke
-		fs := c.command("token revoke", "token revoke ID",
+		fs := c.storeCommand("token revoke", "token revoke ID",
 			"Revokes a token (ID from token list). It stops working with the next request.")
 		pos, err := parse(fs, args, 1, "token ID")
 		if err != nil {

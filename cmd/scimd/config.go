@@ -63,7 +63,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		"`directory` for local state: the default SQLite database scimd.db and the development token file")
 	env.Bind("data-dir", "SCIMD_DATA_DIR")
 	fs.StringVar(&c.metricsListen, "metrics-listen", "127.0.0.1:9090",
-		"`address` of the Prometheus /metrics listener; empty disables it")
+		"`address` of the Prometheus /metrics listener; off (or an empty flag value) disables it")
 	env.Bind("metrics-listen", "SCIMD_METRICS_LISTEN")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log `format`: json or text")
 	env.Bind("log-format", "SCIMD_LOG_FORMAT")
@@ -79,7 +79,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", 0, "maximum database connections per replica (0: max(4, CPUs))")
 	env.Bind("db-max-conns", "SCIMD_DB_MAX_CONNS")
 	cliflag.DurationVar(fs, &c.dbStatementTimeout, "db-statement-timeout", 30*time.Second,
-		"cancel database statements running longer than this (0: no limit)")
+		"cancel PostgreSQL statements running longer than this (0: no limit; idle transactions are then ended after 60s)")
 	env.Bind("db-statement-timeout", "SCIMD_DB_STATEMENT_TIMEOUT")
 	fs.StringVar(&c.baseURL, "base-url", "",
 		"public `URL` of the SCIM root for meta.location, e.g. https://scim.example.com/scim/v2 (default: from each request)")
@@ -104,9 +104,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	return c, nil
 }
 
+// metricsOff is the --metrics-listen value that disables the metrics listener. An empty
+// value does too, but only on the command line: an empty environment variable counts as
+// unset, so SCIMD_METRICS_LISTEN=off is how the environment says it.
+const metricsOff = "off"
+
 func (c *config) validate() error {
 	if err := checkListen("--listen", c.listen); err != nil {
 		return err
+	}
+	if strings.EqualFold(c.metricsListen, metricsOff) {
+		c.metricsListen = ""
 	}
 	if c.metricsListen != "" {
 		if err := checkListen("--metrics-listen", c.metricsListen); err != nil {

@@ -406,7 +406,7 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request) {
 			if result.Password != nil {
 				next.PasswordHash = hash
 			}
-			res, err = h.store.ReplaceUser(ctx, tenant, next, cur.Meta.Version)
+			res, err = h.store.PatchUser(ctx, tenant, next, cur.Meta.Version)
 			if err == nil {
 				res.Groups = cur.Groups
 			}

@@ -94,6 +94,9 @@ type UserStore interface {
 	// version is expectVersion (0 skips the check), bumping version and lastModified.
 	// ErrVersionMismatch when the version moved on; ErrNotFound; 409 uniqueness.
 	ReplaceUser(ctx context.Context, tenantID string, r *Resource, expectVersion int64) (*Resource, error)
+	// PatchUser is ReplaceUser for the result of a PATCH: same arguments, same errors, but the
+	// provisioning log records the change as a patch rather than a replace.
+	PatchUser(ctx context.Context, tenantID string, r *Resource, expectVersion int64) (*Resource, error)
 	// DeleteUser deletes a user and its memberships; ErrNotFound.
 	DeleteUser(ctx context.Context, tenantID, id string) error
 	// ListUsers returns one page of users matching q; withGroups fills Groups.

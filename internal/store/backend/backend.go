@@ -44,8 +44,9 @@ type Options struct {
 	DataDir string
 	// MaxConns caps the connection pool (0: the driver's default).
 	MaxConns int32
-	// StatementTimeout cancels statements that run longer (0: the backend's default). SQLite
-	// has no statement timeout; only its lock waits are bounded (sqlite.DefaultBusyTimeout).
+	// StatementTimeout cancels PostgreSQL statements that run longer; 0 means no limit (idle
+	// transactions are then still aborted after 60 s, see postgres.Config). SQLite has no
+	// statement timeout; only its lock waits are bounded (sqlite.DefaultBusyTimeout).
 	StatementTimeout time.Duration
 	// Migrate applies pending migrations after opening.
 	Migrate bool

@@ -18,11 +18,16 @@ import (
 	"github.com/scimd/scimd/internal/store/sqlstore"
 )
 
-// Defaults for the zero values of Config.
+// Defaults. DefaultStatementTimeout is what scimd's --db-statement-timeout defaults to; a
+// Config's zero StatementTimeout means no limit.
 const (
 	DefaultStatementTimeout = 30 * time.Second
 	DefaultApplicationName  = "scimd"
 	defaultConnectTimeout   = 5 * time.Second
+	// unlimitedIdleInTransaction bounds idle transactions when statements have no limit: a
+	// client that stops half-way through a transaction must not hold its locks (and a
+	// connection) forever, and no transaction of scimd's waits this long between statements.
+	unlimitedIdleInTransaction = 60 * time.Second
 )
 
 // Config says how to reach Postgres.
@@ -33,8 +38,9 @@ type Config struct {
 	// MaxConns caps the pool; 0 keeps the URL's pool_max_conns or pgx's default
 	// (max(4, NumCPU)).
 	MaxConns int32
-	// StatementTimeout aborts statements that run longer (0: DefaultStatementTimeout). Idle
-	// transactions are aborted after twice as long.
+	// StatementTimeout aborts statements that run longer; 0 (or less) means no limit. Idle
+	// transactions are aborted after twice as long, or after 60 s when statements have no
+	// limit.
 	StatementTimeout time.Duration
 	// ApplicationName shows in pg_stat_activity (""; DefaultApplicationName).
 	ApplicationName string
@@ -88,9 +94,10 @@ func poolConfig(cfg Config) (*pgxpool.Config, error) {
 	if pcfg.ConnConfig.ConnectTimeout == 0 {
 		pcfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	timeout := cfg.StatementTimeout
-	if timeout <= 0 {
-		timeout = DefaultStatementTimeout
+	timeout := max(cfg.StatementTimeout, 0) // 0 is PostgreSQL's "no limit" too
+	idle := 2 * timeout
+	if timeout == 0 {
+		idle = unlimitedIdleInTransaction
 	}
 	name := cfg.ApplicationName
 	if name == "" {
@@ -99,7 +106,7 @@ func poolConfig(cfg Config) (*pgxpool.Config, error) {
 	rp := pcfg.ConnConfig.RuntimeParams
 	rp["application_name"] = name
 	rp["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
-	rp["idle_in_transaction_session_timeout"] = strconv.FormatInt(2*timeout.Milliseconds(), 10)
+	rp["idle_in_transaction_session_timeout"] = strconv.FormatInt(idle.Milliseconds(), 10)
 	return pcfg, nil
 }
 

@@ -212,6 +212,17 @@ func (s *Store) fillGroups(ctx context.Context, tenantID string, page []*scim.Re
 
 // ReplaceUser implements scim.UserStore.
 func (s *Store) ReplaceUser(ctx context.Context, tenantID string, r *scim.Resource, expectVersion int64) (*scim.Resource, error) {
+	return s.rewriteUser(ctx, tenantID, r, expectVersion, OpReplace)
+}
+
+// PatchUser implements scim.UserStore.
+func (s *Store) PatchUser(ctx context.Context, tenantID string, r *scim.Resource, expectVersion int64) (*scim.Resource, error) {
+	return s.rewriteUser(ctx, tenantID, r, expectVersion, OpPatch)
+}
+
+// rewriteUser stores a user's new document for ReplaceUser and PatchUser, which differ only in
+// the operation op the provisioning log records.
+func (s *Store) rewriteUser(ctx context.Context, tenantID string, r *scim.Resource, expectVersion int64, op string) (*scim.Resource, error) {
 	if !validID(tenantID) || !validID(r.ID) {
 		return nil, scim.ErrNotFound
 	}
@@ -257,7 +268,7 @@ func (s *Store) ReplaceUser(ctx context.Context, tenantID string, r *scim.Resour
 		if err := s.insertEmails(ctx, tx, tenantID, r.ID, cols.emails); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, tenantID, OpReplace, scim.ResourceUser, r.ID, at)
+		return s.appendEvent(ctx, tx, tenantID, op, scim.ResourceUser, r.ID, at)
 	})
 	if err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"UserCRUD", testUserCRUD},
 		{"UserNameUniqueness", testUserNameUniqueness},
 		{"UserVersion", testUserVersion},
+		{"UserPatch", testUserPatch},
 		{"UserGroupsAttribute", testUserGroups},
 		{"BadIDs", testBadIDs},
 		{"GroupCreateMembers", testGroupCreateMembers},
@@ -420,6 +421,45 @@ func testUserVersion(t *testing.T, s scim.Store) {
 	r3, err := s.ReplaceUser(ctx, tn.ID, &scim.Resource{ID: u.ID, Attributes: userDoc("v")}, 0)
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, r3.Meta.Version)
+}
+
+// testUserPatch checks that PatchUser keeps ReplaceUser's contract and is logged as a patch.
+func testUserPatch(t *testing.T, s scim.Store) {
+	el, ok := s.(EventLister)
+	if !ok {
+		t.Fatalf("%T does not implement storetest.EventLister", s)
+	}
+	ctx := ctxFor(t)
+	tn := newTenant(t, s, "t")
+	u := newUser(t, s, tn.ID, "p")
+	newUser(t, s, tn.ID, "taken")
+
+	next := userDoc("p")
+	next["displayName"] = "Patched"
+	r, err := s.PatchUser(ctx, tn.ID, &scim.Resource{ID: u.ID, Attributes: next, PasswordHash: "h"}, 1)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, r.Meta.Version)
+	assert.Equal(t, "h", r.PasswordHash)
+	got, err := s.GetUser(ctx, tn.ID, u.ID, false)
+	require.NoError(t, err)
+	assert.Equal(t, next, got.Attributes)
+
+	_, err = s.PatchUser(ctx, tn.ID, &scim.Resource{ID: u.ID, Attributes: userDoc("stale")}, 1)
+	assert.ErrorIs(t, err, scim.ErrVersionMismatch)
+	_, err = s.PatchUser(ctx, tn.ID, &scim.Resource{ID: uuid.NewString(), Attributes: userDoc("x")}, 0)
+	assert.ErrorIs(t, err, scim.ErrNotFound)
+	_, err = s.PatchUser(ctx, tn.ID, &scim.Resource{ID: u.ID, Attributes: userDoc("TAKEN")}, 0)
+	assertSCIMError(t, err, http.StatusConflict, scim.TypeUniqueness)
+
+	evs, err := el.ListEvents(ctx, tn.ID, 0, 100)
+	require.NoError(t, err)
+	var ops []string
+	for _, e := range evs {
+		if e.ResourceID == u.ID {
+			ops = append(ops, e.Operation)
+		}
+	}
+	assert.Equal(t, []string{sqlstore.OpCreate, sqlstore.OpPatch}, ops, "one patch logged; failed patches log nothing")
 }
 
 func testUserGroups(t *testing.T, s scim.Store) {
