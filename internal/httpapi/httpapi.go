@@ -85,6 +85,9 @@ type server struct {
 	baseURL     string
 	hash        func(string) (string, error)
 	mux         *chi.Mux
+	// patterns are the route patterns of mux's endpoints, the only route label values
+	// besides "unmatched" (routeLabel).
+	patterns map[string]bool
 }
 
 // New returns the HTTP handler of the whole service: /healthz, /readyz and the SCIM API under
@@ -124,6 +127,12 @@ func New(cfg Config) http.Handler {
 		s.hash = bcryptHash
 	}
 	s.mux = s.routes()
+	s.patterns = map[string]bool{}
+	// Walk reports endpoints only, not Mount's stubs; it fails only when the callback does.
+	_ = chi.Walk(s.mux, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		s.patterns[route] = true
+		return nil
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cleanPath(r)
 		s.mux.ServeHTTP(w, r)

@@ -146,7 +146,7 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 }
 
 // instrument updates the HTTP metrics. The route label is read after routing, from chi's
-// route pattern, never from the raw path.
+// route pattern (see routeLabel), never from the raw path.
 func (s *server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -156,7 +156,7 @@ func (s *server) instrument(next http.Handler) http.Handler {
 			s.metrics.inFlight.Dec()
 			status := statusOf(r, finished)
 			method := methodLabel(r.Method)
-			route := routeLabel(r)
+			route := s.routeLabel(r)
 			s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		}()
@@ -191,7 +191,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 				slog.String("request_id", ri.id),
 				slog.String("tenant", ri.tenant),
 				slog.String("method", methodLabel(r.Method)),
-				slog.String("route", routeLabel(r)),
+				slog.String("route", s.routeLabel(r)),
 				slog.Int("status", statusOf(r, finished)),
 				slog.Duration("duration", time.Since(start)),
 				slog.Int64("bytes", ri.rw.bytes),
@@ -202,20 +202,35 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// routeLabel is the chi route pattern of r, or "unmatched".
-func routeLabel(r *http.Request) string {
+// routeLabel is the chi route pattern of r's endpoint, or "unmatched" for a path or method no
+// endpoint serves (notFound and methodNotAllowed mark those). Only the router's endpoint
+// patterns (s.patterns) are ever returned, so the label stays bounded, never the raw path.
+//
+// A request rejected by the /scim/v2 middleware (authenticate 401, limitBody 413,
+// checkContentType 415) ends before the subrouter has routed it: its pattern stops at the mount
+// ("/scim/v2/*", or Mount's stub "/scim/v2", which serves nothing). Operators still want to see
+// which endpoint the IdP failed on, so the pattern the request would have been routed to is
+// then looked up in the router.
+func (s *server) routeLabel(r *http.Request) string {
 	if info(r).unmatched {
 		return "unmatched"
 	}
-	rctx := chi.RouteContext(r.Context())
-	if rctx == nil {
-		return "unmatched"
+	if p := chi.RouteContext(r.Context()).RoutePattern(); s.patterns[p] {
+		return p
 	}
-	p := rctx.RoutePattern()
-	if p == "" || strings.HasSuffix(p, "*") {
-		return "unmatched"
+	if p := s.mux.Find(chi.NewRouteContext(), r.Method, routingPath(r)); s.patterns[p] {
+		return p
 	}
-	return p
+	return "unmatched"
+}
+
+// routingPath is the path chi routes r on: the escaped path when it differs from the decoded
+// one, so that an id containing %2F stays one segment.
+func routingPath(r *http.Request) string {
+	if r.URL.RawPath != "" {
+		return r.URL.RawPath
+	}
+	return r.URL.Path
 }
 
 // methodLabel bounds the method label to the methods scimd knows.
@@ -310,10 +325,7 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 // methods that path supports.
 func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	info(r).unmatched = true
-	path := r.URL.RawPath
-	if path == "" {
-		path = r.URL.Path
-	}
+	path := routingPath(r)
 	var allowed []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if s.mux.Match(chi.NewRouteContext(), m, path) {
