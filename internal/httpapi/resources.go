@@ -432,32 +432,18 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request) {
 	h.writeResource(w, r, http.StatusOK, res, proj)
 }
 
-// delete serves DELETE: 204, or 404 for an unknown id. If-Match is checked against a read
-// just before the delete (not atomically with it: a delete is not a lost update).
+// delete serves DELETE: 204, 404 for an unknown id, 412 when If-Match names another version.
+// The version check is part of the DELETE statement, so a write that lands between the
+// client's read and its delete is never deleted unseen.
 func (h *resourceHandler) delete(w http.ResponseWriter, r *http.Request) {
 	id := pathParam(r, "id")
 	ctx, tenant := r.Context(), tenantOf(r)
-	if _, pinned := ifMatch(r); pinned {
-		var cur *scim.Resource
-		var err error
-		if h.isGroup() {
-			cur, err = h.store.GetGroup(ctx, tenant, id)
-		} else {
-			cur, err = h.store.GetUser(ctx, tenant, id, false)
-		}
-		if err == nil {
-			err = checkIfMatch(r, cur.Meta.Version)
-		}
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-	}
+	version, _ := ifMatch(r)
 	var err error
 	if h.isGroup() {
-		err = h.store.DeleteGroup(ctx, tenant, id)
+		err = h.store.DeleteGroup(ctx, tenant, id, version)
 	} else {
-		err = h.store.DeleteUser(ctx, tenant, id)
+		err = h.store.DeleteUser(ctx, tenant, id, version)
 	}
 	if err != nil {
 		h.writeError(w, r, err)

@@ -144,10 +144,18 @@ func TestProjectionAndETag(t *testing.T) {
 		assert.NotEqual(t, etag, fresh.Header.Get("ETag"), "a change bumps the version")
 		assertSCIMError(t, e.do(request{Method: http.MethodDelete, Path: "/Users/" + uid, Header: map[string]string{"If-Match": etag}}),
 			http.StatusPreconditionFailed, "", "DELETE with stale If-Match")
+		assertSCIMError(t, e.do(request{Method: http.MethodDelete, Path: "/Groups/" + gid, Header: map[string]string{"If-Match": `"not-a-version"`}}),
+			http.StatusPreconditionFailed, "", "DELETE with an If-Match naming no version")
+		e.get("/Users/"+uid).mustStatus(t, http.StatusOK, "a refused DELETE deletes nothing")
 
 		g := e.get("/Groups/"+gid+"?attributes=members").mustStatus(t, http.StatusOK, "group attributes=members")
 		assert.Equal(t, []string{uid}, memberIDs(g.Body))
 		assert.NotContains(t, g.Body, "displayName")
+
+		e.do(request{Method: http.MethodDelete, Path: "/Users/" + uid, Header: map[string]string{"If-Match": fresh.Header.Get("ETag")}}).
+			mustStatus(t, http.StatusNoContent, "DELETE with the current If-Match")
+		g = e.get("/Groups/"+gid).mustStatus(t, http.StatusOK, "group after its member's delete")
+		assert.Empty(t, memberIDs(g.Body))
 	})
 }
 

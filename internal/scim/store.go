@@ -97,8 +97,10 @@ type UserStore interface {
 	// PatchUser is ReplaceUser for the result of a PATCH: same arguments, same errors, but the
 	// provisioning log records the change as a patch rather than a replace.
 	PatchUser(ctx context.Context, tenantID string, r *Resource, expectVersion int64) (*Resource, error)
-	// DeleteUser deletes a user and its memberships; ErrNotFound.
-	DeleteUser(ctx context.Context, tenantID, id string) error
+	// DeleteUser deletes a user and its memberships; ErrNotFound. A non-zero expectVersion
+	// makes the delete conditional on the stored version in the same statement
+	// (ErrVersionMismatch when it moved on), so an If-Match never deletes a newer version.
+	DeleteUser(ctx context.Context, tenantID, id string, expectVersion int64) error
 	// ListUsers returns one page of users matching q; withGroups fills Groups.
 	ListUsers(ctx context.Context, tenantID string, q Query, withGroups bool) (*ListResult, error)
 }
@@ -147,8 +149,9 @@ type GroupStore interface {
 	// PatchGroup applies p in one transaction, bumps version and lastModified when anything
 	// changed, and returns the group without members. Unknown member ids: 400 invalidValue.
 	PatchGroup(ctx context.Context, tenantID, id string, p GroupPatch) (*Resource, error)
-	// DeleteGroup deletes a group and every membership it is part of; ErrNotFound.
-	DeleteGroup(ctx context.Context, tenantID, id string) error
+	// DeleteGroup deletes a group and every membership it is part of; ErrNotFound, and
+	// ErrVersionMismatch as for DeleteUser when expectVersion is non-zero.
+	DeleteGroup(ctx context.Context, tenantID, id string, expectVersion int64) error
 	// ListGroups returns one page of groups matching q, without members.
 	ListGroups(ctx context.Context, tenantID string, q Query) (*ListResult, error)
 }

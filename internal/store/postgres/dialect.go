@@ -30,6 +30,10 @@ func (Dialect) TimeArg(t time.Time) any { return t }
 // MaxParams implements sqlstore.Dialect: the wire protocol counts parameters in 16 bits.
 func (Dialect) MaxParams() int { return 65535 }
 
+// KeyShareLock implements sqlstore.Dialect: the weakest row lock that still conflicts with
+// DELETE, so concurrent member adds of one user do not block each other.
+func (Dialect) KeyShareLock() string { return " FOR KEY SHARE" }
+
 // Classify implements sqlstore.Dialect using SQLSTATE codes
 // (https://www.postgresql.org/docs/current/errcodes-appendix.html) and pgx's connection
 // errors.

@@ -40,6 +40,10 @@ func (Dialect) TimeArg(t time.Time) any { return t.UTC().Format(TimeLayout) }
 // MaxParams implements sqlstore.Dialect.
 func (Dialect) MaxParams() int { return maxParams }
 
+// KeyShareLock implements sqlstore.Dialect: SQLite has no row locks, and the store's
+// BEGIN IMMEDIATE transactions already serialise every writer.
+func (Dialect) KeyShareLock() string { return "" }
+
 // Classify implements sqlstore.Dialect using SQLite's extended result codes
 // (https://www.sqlite.org/rescode.html), which modernc.org/sqlite turns on for every
 // connection.

@@ -20,6 +20,10 @@ type Dialect interface {
 	// MaxParams is the largest number of bind parameters one statement may have; batched
 	// statements (IN lists, multi-row inserts) are split to stay below it.
 	MaxParams() int
+	// KeyShareLock is the clause appended to a SELECT that checks that member ids exist, so
+	// that a concurrent DELETE of one of them waits for the membership insert to commit
+	// (Postgres: " FOR KEY SHARE"). Backends that serialise writers return "".
+	KeyShareLock() string
 }
 
 // ErrorClass is the kind of a driver error, as far as the store cares.

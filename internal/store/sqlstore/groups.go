@@ -187,12 +187,12 @@ func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.Grou
 }
 
 // DeleteGroup implements scim.GroupStore.
-func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string) error {
+func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string, expectVersion int64) error {
 	if !validID(tenantID) || !validID(id) {
 		return scim.ErrNotFound
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return s.deleteResource(ctx, tx, "groups", scim.ResourceGroup, tenantID, id)
+		return s.deleteResource(ctx, tx, "groups", scim.ResourceGroup, tenantID, id, expectVersion)
 	})
 }
 

@@ -103,14 +103,16 @@ func membersNotFound(ids []string) error {
 }
 
 // findMembers looks ids up among the tenant's users or groups (kind) and adds the ones that
-// exist to found.
+// exist to found. The rows found stay locked against deletion until the transaction ends (see
+// Dialect.KeyShareLock and deleteResource), so a member cannot be deleted between this check
+// and the membership insert, which would leave a membership naming nobody.
 func (s *Store) findMembers(ctx context.Context, tx *sql.Tx, tenantID, kind string, ids []string, found map[string]scim.Member) error {
 	query := `SELECT id, COALESCE(display_name, user_name) FROM users WHERE tenant_id = ? AND id IN `
 	if kind == scim.ResourceGroup {
 		query = `SELECT id, display_name FROM groups WHERE tenant_id = ? AND id IN `
 	}
 	for _, chunk := range chunks(ids, s.d.MaxParams()-1) {
-		rows, err := s.stmt(query, tenantID).list(chunk).query(ctx, tx)
+		rows, err := s.stmt(query, tenantID).list(chunk).raw(s.d.KeyShareLock()).query(ctx, tx)
 		if err != nil {
 			return err
 		}

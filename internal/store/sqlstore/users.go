@@ -291,25 +291,40 @@ func (s *Store) missingOrMoved(ctx context.Context, tx *sql.Tx, table, tenantID,
 }
 
 // DeleteUser implements scim.UserStore.
-func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
+func (s *Store) DeleteUser(ctx context.Context, tenantID, id string, expectVersion int64) error {
 	if !validID(tenantID) || !validID(id) {
 		return scim.ErrNotFound
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return s.deleteResource(ctx, tx, "users", scim.ResourceUser, tenantID, id)
+		return s.deleteResource(ctx, tx, "users", scim.ResourceUser, tenantID, id, expectVersion)
 	})
 }
 
 // deleteResource deletes a user or group row (its emails or own memberships cascade), the
-// memberships where it is a member, and logs the event.
-func (s *Store) deleteResource(ctx context.Context, tx *sql.Tx, table, resourceType, tenantID, id string) error {
-	res, err := s.stmt(`DELETE FROM `+table+` WHERE tenant_id = ? AND id = ?`, tenantID, id).exec(ctx, tx)
+// memberships where it is a member, and logs the event. A non-zero expectVersion guards the
+// DELETE itself, so a concurrent write between the client's read and its delete is a 412,
+// never a silently deleted newer version.
+//
+// The resource row is deleted before its memberships on purpose: the DELETE takes the row
+// lock that findMembers' shared lock waits for (Postgres), so a member add that raced with
+// this delete either committed first, and its row is seen and removed by the membership
+// DELETE below (a new statement under READ COMMITTED), or waits and then finds the resource
+// gone (400). SQLite serialises writers, so there is no race to close there.
+func (s *Store) deleteResource(ctx context.Context, tx *sql.Tx, table, resourceType, tenantID, id string, expectVersion int64) error {
+	q := s.stmt(`DELETE FROM `+table+` WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if expectVersion != 0 {
+		q.add(` AND version = ?`, expectVersion)
+	}
+	res, err := q.exec(ctx, tx)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
+		if expectVersion != 0 {
+			return s.missingOrMoved(ctx, tx, table, tenantID, id)
+		}
 		return scim.ErrNotFound
 	}
 	if _, err := s.stmt(`DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?`, tenantID, id).exec(ctx, tx); err != nil {

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,12 @@ import (
 
 // Opener returns a fresh, empty, migrated store for one test; it registers its own cleanup.
 type Opener func(t *testing.T) scim.Store
+
+// RawDB is implemented by stores that expose their database handle (sqlstore.Store); the
+// suite uses it to look for rows the store's own reads would hide.
+type RawDB interface {
+	DB() *sql.DB
+}
 
 // EventLister is implemented by stores that expose the provisioning log (sqlstore.Store).
 type EventLister interface {
@@ -53,6 +60,8 @@ func Run(t *testing.T, open Opener) {
 		{"GroupReplace", testGroupReplace},
 		{"WalkLargeGroup", testWalkLargeGroup},
 		{"DeleteRemovesMemberships", testDeleteRemovesMemberships},
+		{"DeleteExpectVersion", testDeleteExpectVersion},
+		{"MemberAddRacesDelete", testMemberAddRacesDelete},
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ListPagination", testListPagination},
 		{"ListFilter", testListFilter},
@@ -346,10 +355,10 @@ func testUserCRUD(t *testing.T, s scim.Store) {
 	_, err = s.CreateUser(ctx, tn.ID, &scim.Resource{Attributes: map[string]any{"displayName": "x"}})
 	assertSCIMError(t, err, http.StatusBadRequest, scim.TypeInvalidValue)
 
-	require.NoError(t, s.DeleteUser(ctx, tn.ID, created.ID))
+	require.NoError(t, s.DeleteUser(ctx, tn.ID, created.ID, 0))
 	_, err = s.GetUser(ctx, tn.ID, created.ID, false)
 	assert.ErrorIs(t, err, scim.ErrNotFound)
-	assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, created.ID), scim.ErrNotFound)
+	assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, created.ID, 0), scim.ErrNotFound)
 	_, err = s.ReplaceUser(ctx, tn.ID, &scim.Resource{ID: created.ID, Attributes: next}, 0)
 	assert.ErrorIs(t, err, scim.ErrNotFound)
 }
@@ -504,8 +513,8 @@ func testBadIDs(t *testing.T, s scim.Store) {
 			assert.ErrorIs(t, err, scim.ErrNotFound)
 			_, err = s.GetGroup(ctx, tn.ID, id)
 			assert.ErrorIs(t, err, scim.ErrNotFound)
-			assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, id), scim.ErrNotFound)
-			assert.ErrorIs(t, s.DeleteGroup(ctx, tn.ID, id), scim.ErrNotFound)
+			assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, id, 0), scim.ErrNotFound)
+			assert.ErrorIs(t, s.DeleteGroup(ctx, tn.ID, id, 0), scim.ErrNotFound)
 			_, err = s.PatchGroup(ctx, tn.ID, id, scim.GroupPatch{})
 			assert.ErrorIs(t, err, scim.ErrNotFound)
 			assert.ErrorIs(t, s.WalkMembers(ctx, tn.ID, id, func(scim.Member) error { return nil }), scim.ErrNotFound)
@@ -729,18 +738,97 @@ func testDeleteRemovesMemberships(t *testing.T, s scim.Store) {
 	inner := newGroup(t, s, tn.ID, "inner", userMember(u1))
 	outer := newGroup(t, s, tn.ID, "outer", userMember(u1), userMember(u2), scim.Member{Value: inner.ID, Type: scim.ResourceGroup})
 
-	require.NoError(t, s.DeleteUser(ctx, tn.ID, u1.ID))
+	require.NoError(t, s.DeleteUser(ctx, tn.ID, u1.ID, 0))
 	assert.Equal(t, sorted(u2.ID, inner.ID), memberIDs(t, s, tn.ID, outer.ID))
 	assert.Empty(t, memberIDs(t, s, tn.ID, inner.ID))
 
-	require.NoError(t, s.DeleteGroup(ctx, tn.ID, inner.ID))
+	require.NoError(t, s.DeleteGroup(ctx, tn.ID, inner.ID, 0))
 	assert.Equal(t, []string{u2.ID}, memberIDs(t, s, tn.ID, outer.ID))
-	require.NoError(t, s.DeleteGroup(ctx, tn.ID, outer.ID))
+	require.NoError(t, s.DeleteGroup(ctx, tn.ID, outer.ID, 0))
 	got, err := s.GetUser(ctx, tn.ID, u2.ID, true)
 	require.NoError(t, err)
 	assert.Empty(t, got.Groups)
-	assert.ErrorIs(t, s.DeleteGroup(ctx, tn.ID, outer.ID), scim.ErrNotFound)
+	assert.ErrorIs(t, s.DeleteGroup(ctx, tn.ID, outer.ID, 0), scim.ErrNotFound)
 	assert.ErrorIs(t, s.WalkMembers(ctx, tn.ID, outer.ID, func(scim.Member) error { return nil }), scim.ErrNotFound)
+}
+
+// testDeleteExpectVersion checks that a delete pinned to a version deletes only that version,
+// in the same statement: a stale version is ErrVersionMismatch and deletes nothing.
+func testDeleteExpectVersion(t *testing.T, s scim.Store) {
+	ctx := ctxFor(t)
+	tn := newTenant(t, s, "t")
+	u := newUser(t, s, tn.ID, "v")
+	g := newGroup(t, s, tn.ID, "g")
+	_, err := s.ReplaceUser(ctx, tn.ID, &scim.Resource{ID: u.ID, Attributes: userDoc("v")}, 0)
+	require.NoError(t, err)
+
+	assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, u.ID, 1), scim.ErrVersionMismatch)
+	assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, u.ID, -1), scim.ErrVersionMismatch, "an If-Match naming no version of ours")
+	_, err = s.GetUser(ctx, tn.ID, u.ID, false)
+	require.NoError(t, err, "a mismatched delete deletes nothing")
+	require.NoError(t, s.DeleteUser(ctx, tn.ID, u.ID, 2))
+	assert.ErrorIs(t, s.DeleteUser(ctx, tn.ID, u.ID, 2), scim.ErrNotFound)
+
+	assert.ErrorIs(t, s.DeleteGroup(ctx, tn.ID, g.ID, 7), scim.ErrVersionMismatch)
+	require.NoError(t, s.DeleteGroup(ctx, tn.ID, g.ID, 1))
+	assert.ErrorIs(t, s.DeleteGroup(ctx, tn.ID, uuid.NewString(), 1), scim.ErrNotFound)
+}
+
+// testMemberAddRacesDelete races adding users and a group to a group against deleting them. Each
+// add either fails (the member is gone: 400) or commits before the delete, which then removes
+// the membership: no membership may be left naming a deleted resource. Such orphans are
+// invisible through WalkMembers, so the check reads the table itself when the store allows.
+func testMemberAddRacesDelete(t *testing.T, s scim.Store) {
+	ctx := ctxFor(t)
+	tn := newTenant(t, s, "t")
+	g := newGroup(t, s, tn.ID, "g")
+	const n = 20
+	members := make([]scim.Member, 0, n+2)
+	for i := range n {
+		members = append(members, userMember(newUser(t, s, tn.ID, fmt.Sprintf("r%02d", i))))
+	}
+	for i := range 2 {
+		members = append(members, scim.Member{Value: newGroup(t, s, tn.ID, fmt.Sprintf("sub%d", i)).ID, Type: scim.ResourceGroup})
+	}
+	var wg sync.WaitGroup
+	addErrs := make([]error, len(members))
+	delErrs := make([]error, len(members))
+	for i, m := range members {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, addErrs[i] = s.PatchGroup(ctx, tn.ID, g.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{
+				{Kind: scim.MemberAdd, Members: []scim.Member{m}},
+			}})
+		}()
+		go func() {
+			defer wg.Done()
+			if m.Type == scim.ResourceGroup {
+				delErrs[i] = s.DeleteGroup(ctx, tn.ID, m.Value, 0)
+			} else {
+				delErrs[i] = s.DeleteUser(ctx, tn.ID, m.Value, 0)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range members {
+		assert.NoError(t, delErrs[i], "delete %d", i)
+		if addErrs[i] != nil {
+			assertSCIMError(t, addErrs[i], http.StatusBadRequest, scim.TypeInvalidValue)
+		}
+	}
+	assert.Empty(t, memberIDs(t, s, tn.ID, g.ID))
+	raw, ok := s.(RawDB)
+	if !ok {
+		return
+	}
+	// tn.ID is a UUID the store generated, so it is safe to inline.
+	var orphans int
+	require.NoError(t, raw.DB().QueryRowContext(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM group_members m
+		WHERE m.tenant_id = '%s'
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = m.tenant_id AND u.id = m.member_id)
+		AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.tenant_id = m.tenant_id AND g.id = m.member_id)`, tn.ID)).Scan(&orphans))
+	assert.Zero(t, orphans, "memberships naming deleted resources")
 }
 
 func testConcurrentMemberAdds(t *testing.T, s scim.Store) {
@@ -908,8 +996,8 @@ func testTenantIsolation(t *testing.T, s scim.Store) {
 	_, err = s.PatchGroup(ctx, b.ID, ga.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.MemberRemoveAll}}})
 	assert.ErrorIs(t, err, scim.ErrNotFound)
 	assert.ErrorIs(t, s.WalkMembers(ctx, b.ID, ga.ID, func(scim.Member) error { return nil }), scim.ErrNotFound)
-	assert.ErrorIs(t, s.DeleteUser(ctx, b.ID, ua.ID), scim.ErrNotFound)
-	assert.ErrorIs(t, s.DeleteGroup(ctx, b.ID, ga.ID), scim.ErrNotFound)
+	assert.ErrorIs(t, s.DeleteUser(ctx, b.ID, ua.ID, 0), scim.ErrNotFound)
+	assert.ErrorIs(t, s.DeleteGroup(ctx, b.ID, ga.ID, 0), scim.ErrNotFound)
 
 	_, err = s.PatchGroup(ctx, b.ID, gb.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.MemberAdd, Members: []scim.Member{userMember(ua)}}}})
 	assertSCIMError(t, err, http.StatusBadRequest, scim.TypeInvalidValue)
@@ -952,8 +1040,8 @@ func testEvents(t *testing.T, s scim.Store) {
 	require.NoError(t, err)
 	_, err = s.ReplaceGroup(ctx, tn.ID, &scim.Resource{ID: g.ID, Attributes: map[string]any{"displayName": "g"}}, 0)
 	require.NoError(t, err)
-	require.NoError(t, s.DeleteGroup(ctx, tn.ID, g.ID))
-	require.NoError(t, s.DeleteUser(scim.WithActor(ctx, ""), tn.ID, u.ID))
+	require.NoError(t, s.DeleteGroup(ctx, tn.ID, g.ID, 0))
+	require.NoError(t, s.DeleteUser(scim.WithActor(ctx, ""), tn.ID, u.ID, 0))
 	// Failed writes log nothing.
 	_, err = s.CreateUser(ctx, tn.ID, &scim.Resource{Attributes: userDoc("x")})
 	require.NoError(t, err)
