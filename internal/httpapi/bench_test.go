@@ -9,13 +9,12 @@ package httpapi_test
 //
 //	SCIMD_BENCH=1 go test -p 1 -run '^$' -bench . -benchtime 5s ./internal/httpapi
 //
-// The seed is the one of internal/store/postgres/bench_test.go, in the same database; whichever
-// package runs first writes it.
+// The seed is pgbench's, in the same database as the store benchmarks; whichever package
+// runs first writes it.
 
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -32,153 +31,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/scimd/scimd/internal/auth"
 	"github.com/scimd/scimd/internal/httpapi"
 	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/postgres"
+	"github.com/scimd/scimd/internal/store/postgres/pgbench"
 )
-
-// The seeded data set. Keep it identical to internal/store/postgres/bench_test.go: both packages
-// share the database, and whichever runs first seeds it.
-const (
-	benchDatabase    = "scimd_bench"
-	benchSeedVersion = 1
-	benchUsers       = 1_000_000
-	benchBigGroup    = 100_000
-	benchSmallGroup  = 10
-	benchTenantID    = "b0000000-0000-4000-8000-000000000001"
-	benchCreateID    = "b0000000-0000-4000-8000-000000000002" // empty tenant for create benchmarks
-	// Store benchmarks use these groups and add pool users benchStorePool…+benchPoolSize-1;
-	// the HTTP benchmarks have groups and a pool of their own.
-	benchStoreSmallGroup = "b0000000-0000-4000-8000-0000000000a1"
-	benchStoreBigGroup   = "b0000000-0000-4000-8000-0000000000a2"
-	benchHTTPSmallGroup  = "b0000000-0000-4000-8000-0000000000b1"
-	benchHTTPBigGroup    = "b0000000-0000-4000-8000-0000000000b2"
-	benchStorePool       = 900_001
-	benchHTTPPool        = 950_001
-	benchPoolSize        = 50_000
-	// benchSeedLock is the advisory lock key seeding holds, so that two benchmark binaries
-	// started at once seed only once.
-	benchSeedLock = 7_270_001
-)
-
-// benchUserID is the id of seeded user i: md5("user<i>") as a UUID, as the seed SQL computes it.
-func benchUserID(i int) string {
-	return uuid.UUID(md5.Sum([]byte("user" + strconv.Itoa(i)))).String()
-}
-
-// benchUserName is the userName of seeded user i.
-func benchUserName(i int) string { return "user" + strconv.Itoa(i) + "@example.com" }
-
-// benchSeedSQL fills the benchmark tenant. Users get the document, hot columns and *_fold
-// columns the store writes (the names are ASCII, so lower() is scim.Fold); one work email each,
-// in user_emails as well. Users 1…benchBigGroup are members of both big groups, 1…10 of the small
-// ones; users from benchStorePool on are never seeded members, so that adding them inserts.
-var benchSeedSQL = []string{
-	`INSERT INTO tenants (id, name, name_fold, created_at) VALUES
-		('` + benchTenantID + `', 'bench', 'bench', now()),
-		('` + benchCreateID + `', 'bench-create', 'bench-create', now())`,
-	`INSERT INTO users (tenant_id, id, user_name, user_name_fold, external_id, display_name, display_name_fold,
-		active, doc, password_hash, version, created_at, last_modified)
-	SELECT '` + benchTenantID + `', md5('user' || i)::uuid, n, lower(n), 'ext-' || i, 'User ' || i, lower('User ' || i),
-		true,
-		jsonb_build_object(
-			'userName', n,
-			'externalId', 'ext-' || i,
-			'displayName', 'User ' || i,
-			'active', true,
-			'title', 'Engineer',
-			'name', jsonb_build_object('givenName', 'User', 'familyName', 'Number ' || i, 'formatted', 'User Number ' || i),
-			'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@work.example.com', 'type', 'work', 'primary', true)),
-			'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-				jsonb_build_object('employeeNumber', i::text, 'department', 'Department ' || (i % 100))),
-		NULL, 1, ts, ts
-	FROM generate_series(1, ` + strconv.Itoa(benchUsers) + `) AS i,
-		LATERAL (SELECT 'user' || i || '@example.com' AS n,
-			timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' AS ts) AS x`,
-	`INSERT INTO user_emails (tenant_id, user_id, ord, value_fold, type)
-	SELECT '` + benchTenantID + `', md5('user' || i)::uuid, 0, 'user' || i || '@work.example.com', 'work'
-	FROM generate_series(1, ` + strconv.Itoa(benchUsers) + `) AS i`,
-	`INSERT INTO groups (tenant_id, id, display_name, display_name_fold, external_id, doc, version, created_at, last_modified)
-	SELECT '` + benchTenantID + `', g.id::uuid, g.name, lower(g.name), NULL, jsonb_build_object('displayName', g.name), 1, now(), now()
-	FROM (VALUES ('` + benchStoreSmallGroup + `', 'Store small'), ('` + benchStoreBigGroup + `', 'Store big'),
-		('` + benchHTTPSmallGroup + `', 'HTTP small'), ('` + benchHTTPBigGroup + `', 'HTTP big')) AS g(id, name)`,
-	`INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
-	SELECT '` + benchTenantID + `', g.id::uuid, md5('user' || i)::uuid, 'User'
-	FROM (VALUES ('` + benchStoreSmallGroup + `', ` + strconv.Itoa(benchSmallGroup) + `), ('` + benchStoreBigGroup + `', ` + strconv.Itoa(benchBigGroup) + `),
-		('` + benchHTTPSmallGroup + `', ` + strconv.Itoa(benchSmallGroup) + `), ('` + benchHTTPBigGroup + `', ` + strconv.Itoa(benchBigGroup) + `)) AS g(id, n),
-		LATERAL generate_series(1, g.n) AS i`,
-	`VACUUM ANALYZE tenants, users, user_emails, groups, group_members`,
-}
-
-// benchSeed makes sure the benchmark database exists, is migrated and holds the seed, and
-// returns its URL.
-func benchSeed(ctx context.Context, adminURL string, logf func(string, ...any)) (string, error) {
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("parse SCIMD_TEST_DATABASE_URL: %w", err)
-	}
-	u.Path = "/" + benchDatabase
-	dbURL := u.String()
-	if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
-		return "", err
-	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxConns: 2})
-	if err != nil {
-		return "", err
-	}
-	err = db.Migrate(ctx)
-	db.Close()
-	if err != nil {
-		return "", err
-	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, benchSeedLock); err != nil {
-		return "", err
-	}
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_seed (version int PRIMARY KEY, seeded_at timestamptz NOT NULL)`); err != nil {
-		return "", err
-	}
-	var seeded bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bench_seed WHERE version = $1)`, benchSeedVersion).Scan(&seeded); err != nil {
-		return "", err
-	}
-	if seeded {
-		return dbURL, nil
-	}
-	logf("seeding %s with %d users (once; later runs reuse it)", benchDatabase, benchUsers)
-	start := time.Now()
-	// Start from nothing: a seed interrupted half-way left no marker.
-	for _, q := range []string{
-		`DELETE FROM bench_seed`,
-		`DELETE FROM tenants WHERE id IN ('` + benchTenantID + `', '` + benchCreateID + `')`,
-		`SET maintenance_work_mem = '256MB'`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			return "", err
-		}
-	}
-	for _, q := range benchSeedSQL {
-		t := time.Now()
-		if _, err := conn.Exec(ctx, q); err != nil {
-			return "", fmt.Errorf("seed: %w\n%s", err, q)
-		}
-		logf("seed step %.40q… %s", strings.Join(strings.Fields(q), " "), time.Since(t).Round(time.Millisecond))
-	}
-	if _, err := conn.Exec(ctx, `INSERT INTO bench_seed (version, seeded_at) VALUES ($1, now())`, benchSeedVersion); err != nil {
-		return "", err
-	}
-	logf("seeded in %s", time.Since(start).Round(time.Second))
-	return dbURL, nil
-}
 
 // benchFixture is the seeded database and a handler over it, built once per benchmark binary.
 type benchFixture struct {
@@ -225,7 +85,7 @@ func openBench(b *testing.B) *benchFixture {
 func newBenchFixture(b *testing.B) (*benchFixture, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	dbURL, err := benchSeed(ctx, benchAdminURL(), b.Logf)
+	dbURL, err := pgbench.Seed(ctx, benchAdminURL(), b.Logf)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +99,7 @@ func newBenchFixture(b *testing.B) (*benchFixture, error) {
 	for _, t := range []struct {
 		tenant string
 		secret *string
-	}{{benchTenantID, &fx.token}, {benchCreateID, &fx.createToken}} {
+	}{{pgbench.TenantID, &fx.token}, {pgbench.CreateTenantID, &fx.createToken}} {
 		secret, hash, err := auth.Generate()
 		if err != nil {
 			return nil, err
@@ -308,7 +168,7 @@ func benchLookup(b *testing.B, mkFilter func(i int) string) {
 	r := rand.New(rand.NewPCG(1, 2))
 	targets := make([]string, 4096)
 	for i := range targets {
-		targets[i] = "/scim/v2/Users?filter=" + url.QueryEscape(mkFilter(1+r.IntN(benchUsers)))
+		targets[i] = "/scim/v2/Users?filter=" + url.QueryEscape(mkFilter(1+r.IntN(pgbench.Users)))
 	}
 	op := func(r *rand.Rand) error {
 		target := targets[r.IntN(len(targets))]
@@ -325,7 +185,7 @@ func benchLookup(b *testing.B, mkFilter func(i int) string) {
 // BenchmarkHTTPUserNameLookup is Entra ID's matching request,
 // GET /Users?filter=userName eq "…", on a tenant of 1M users.
 func BenchmarkHTTPUserNameLookup(b *testing.B) {
-	benchLookup(b, func(i int) string { return `userName eq "` + benchUserName(i) + `"` })
+	benchLookup(b, func(i int) string { return `userName eq "` + pgbench.UserName(i) + `"` })
 }
 
 // BenchmarkHTTPUserEmailLookup is Entra ID's alternative matching request on the work email.
@@ -340,7 +200,7 @@ func resetPool(b *testing.B, fx *benchFixture, first int, groups ...string) {
 	b.Helper()
 	_, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])
 		AND member_id IN (SELECT md5('user' || i)::uuid FROM generate_series($3::int, $4::int) AS i)`,
-		benchTenantID, groups, first, first+benchPoolSize-1)
+		pgbench.TenantID, groups, first, first+pgbench.PoolSize-1)
 	if err != nil {
 		b.Fatalf("reset the member pool: %v", err)
 	}
@@ -351,7 +211,7 @@ func memberCount(b *testing.B, fx *benchFixture, group string) int {
 	b.Helper()
 	var n int
 	err := fx.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM group_members WHERE tenant_id = $1 AND group_id = $2`,
-		benchTenantID, group).Scan(&n)
+		pgbench.TenantID, group).Scan(&n)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -361,7 +221,7 @@ func memberCount(b *testing.B, fx *benchFixture, group string) int {
 // addMember sends Entra ID's membership PATCH adding one user to a group.
 func (fx *benchFixture) addMember(group string, user int) error {
 	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"` +
-		benchUserID(user) + `"}]}]}`
+		pgbench.UserID(user) + `"}]}]}`
 	code, resp := fx.serve(http.MethodPatch, "/scim/v2/Groups/"+group, fx.token, body)
 	if code != http.StatusNoContent {
 		return fmt.Errorf("PATCH add member: %d %.300s", code, resp)
@@ -377,18 +237,18 @@ func BenchmarkHTTPMemberAdd(b *testing.B) {
 		name, id string
 		size     int
 	}{
-		{"members=10", benchHTTPSmallGroup, benchSmallGroup},
-		{"members=100000", benchHTTPBigGroup, benchBigGroup},
+		{"members=10", pgbench.HTTPSmallGroup, pgbench.SmallGroup},
+		{"members=100000", pgbench.HTTPBigGroup, pgbench.BigGroup},
 	} {
 		b.Run(g.name, func(b *testing.B) {
-			if b.N > benchPoolSize {
-				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, benchPoolSize)
+			if b.N > pgbench.PoolSize {
+				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
 			}
-			resetPool(b, fx, benchHTTPPool, benchHTTPSmallGroup, benchHTTPBigGroup)
+			resetPool(b, fx, pgbench.HTTPPool, pgbench.HTTPSmallGroup, pgbench.HTTPBigGroup)
 			if n := memberCount(b, fx, g.id); n != g.size {
 				b.Fatalf("group has %d members, want %d", n, g.size)
 			}
-			next := benchHTTPPool
+			next := pgbench.HTTPPool
 			runTimed(b, 0, func(*rand.Rand) error {
 				next++
 				return fx.addMember(g.id, next-1)
@@ -404,21 +264,21 @@ func BenchmarkHTTPMemberAdd(b *testing.B) {
 // see the same background load, and reports their latencies and ratio (big/small).
 func BenchmarkHTTPMemberAddInterleaved(b *testing.B) {
 	fx := openBench(b)
-	if b.N > benchPoolSize {
-		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, benchPoolSize)
+	if b.N > pgbench.PoolSize {
+		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
 	}
-	resetPool(b, fx, benchHTTPPool, benchHTTPSmallGroup, benchHTTPBigGroup)
+	resetPool(b, fx, pgbench.HTTPPool, pgbench.HTTPSmallGroup, pgbench.HTTPBigGroup)
 	small := make([]time.Duration, 0, b.N)
 	big := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		user := benchHTTPPool + i
+		user := pgbench.HTTPPool + i
 		t := time.Now()
-		if err := fx.addMember(benchHTTPSmallGroup, user); err != nil {
+		if err := fx.addMember(pgbench.HTTPSmallGroup, user); err != nil {
 			b.Fatal(err)
 		}
 		t2 := time.Now()
-		if err := fx.addMember(benchHTTPBigGroup, user); err != nil {
+		if err := fx.addMember(pgbench.HTTPBigGroup, user); err != nil {
 			b.Fatal(err)
 		}
 		small, big = append(small, t2.Sub(t)), append(big, time.Since(t2))
@@ -453,7 +313,7 @@ func BenchmarkHTTPCreateUser(b *testing.B) {
 		}
 		return nil
 	}
-	if _, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM users WHERE tenant_id = $1`, benchCreateID); err != nil {
+	if _, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM users WHERE tenant_id = $1`, pgbench.CreateTenantID); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("serial", func(b *testing.B) { runTimed(b, 0, op) })
@@ -472,8 +332,8 @@ func BenchmarkHTTPGetBigGroup(b *testing.B) {
 		{"full", ""},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			resetPool(b, fx, benchHTTPPool, benchHTTPBigGroup)
-			target := "/scim/v2/Groups/" + benchHTTPBigGroup + tc.query
+			resetPool(b, fx, pgbench.HTTPPool, pgbench.HTTPBigGroup)
+			target := "/scim/v2/Groups/" + pgbench.HTTPBigGroup + tc.query
 			var size int64
 			b.ReportAllocs()
 			runtime.GC()
@@ -526,8 +386,8 @@ func sampleHeap() (stop func() uint64) {
 func TestBenchHelpers(t *testing.T) {
 	t.Parallel()
 	// md5('user1')::uuid in Postgres.
-	assert.Equal(t, "24c9e15e-52af-c47c-225b-757e7bee1f9d", benchUserID(1))
-	assert.Equal(t, "user1@example.com", benchUserName(1))
+	assert.Equal(t, "24c9e15e-52af-c47c-225b-757e7bee1f9d", pgbench.UserID(1))
+	assert.Equal(t, "user1@example.com", pgbench.UserName(1))
 	w := &discardWriter{header: http.Header{}}
 	_, _ = w.Write([]byte("abc"))
 	assert.Equal(t, http.StatusOK, w.status)

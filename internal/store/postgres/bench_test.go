@@ -6,16 +6,13 @@ package postgres_test
 //
 //	SCIMD_BENCH=1 go test -p 1 -run '^$' -bench . -benchtime 5s ./internal/store/postgres
 //
-// The seed lives in its own database (benchDatabase) on the server at SCIMD_TEST_DATABASE_URL.
-// It is written once with INSERT … SELECT FROM generate_series, in the layout the store writes,
-// and reused by later runs (and by internal/httpapi/bench_test.go, which seeds identically).
+// The seed (internal/store/postgres/pgbench) lives in its own database on the server at
+// SCIMD_TEST_DATABASE_URL, shared with internal/httpapi's benchmarks.
 
 import (
 	"context"
-	"crypto/md5"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -24,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -33,146 +29,9 @@ import (
 	"github.com/scimd/scimd/internal/filter"
 	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/postgres"
+	"github.com/scimd/scimd/internal/store/postgres/pgbench"
 	"github.com/scimd/scimd/internal/store/sqlstore"
 )
-
-// The seeded data set. Keep it identical to internal/httpapi/bench_test.go: both packages
-// share the database, and whichever runs first seeds it.
-const (
-	benchDatabase    = "scimd_bench"
-	benchSeedVersion = 1
-	benchUsers       = 1_000_000
-	benchBigGroup    = 100_000
-	benchSmallGroup  = 10
-	benchTenantID    = "b0000000-0000-4000-8000-000000000001"
-	benchCreateID    = "b0000000-0000-4000-8000-000000000002" // empty tenant for create benchmarks
-	// Store benchmarks use these groups and add pool users benchStorePool…+benchPoolSize-1;
-	// the HTTP benchmarks have groups and a pool of their own.
-	benchStoreSmallGroup = "b0000000-0000-4000-8000-0000000000a1"
-	benchStoreBigGroup   = "b0000000-0000-4000-8000-0000000000a2"
-	benchHTTPSmallGroup  = "b0000000-0000-4000-8000-0000000000b1"
-	benchHTTPBigGroup    = "b0000000-0000-4000-8000-0000000000b2"
-	benchStorePool       = 900_001
-	benchHTTPPool        = 950_001
-	benchPoolSize        = 50_000
-	// benchSeedLock is the advisory lock key seeding holds, so that two benchmark binaries
-	// started at once seed only once.
-	benchSeedLock = 7_270_001
-)
-
-// benchUserID is the id of seeded user i: md5("user<i>") as a UUID, as the seed SQL computes it.
-func benchUserID(i int) string {
-	return uuid.UUID(md5.Sum([]byte("user" + strconv.Itoa(i)))).String()
-}
-
-// benchUserName is the userName of seeded user i.
-func benchUserName(i int) string { return "user" + strconv.Itoa(i) + "@example.com" }
-
-// benchSeedSQL fills the benchmark tenant. Users get the document, hot columns and *_fold
-// columns the store writes (the names are ASCII, so lower() is scim.Fold); one work email each,
-// in user_emails as well. Users 1…benchBigGroup are members of both big groups, 1…10 of the small
-// ones; users from benchStorePool on are never seeded members, so that adding them inserts.
-var benchSeedSQL = []string{
-	`INSERT INTO tenants (id, name, name_fold, created_at) VALUES
-		('` + benchTenantID + `', 'bench', 'bench', now()),
-		('` + benchCreateID + `', 'bench-create', 'bench-create', now())`,
-	`INSERT INTO users (tenant_id, id, user_name, user_name_fold, external_id, display_name, display_name_fold,
-		active, doc, password_hash, version, created_at, last_modified)
-	SELECT '` + benchTenantID + `', md5('user' || i)::uuid, n, lower(n), 'ext-' || i, 'User ' || i, lower('User ' || i),
-		true,
-		jsonb_build_object(
-			'userName', n,
-			'externalId', 'ext-' || i,
-			'displayName', 'User ' || i,
-			'active', true,
-			'title', 'Engineer',
-			'name', jsonb_build_object('givenName', 'User', 'familyName', 'Number ' || i, 'formatted', 'User Number ' || i),
-			'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@work.example.com', 'type', 'work', 'primary', true)),
-			'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-				jsonb_build_object('employeeNumber', i::text, 'department', 'Department ' || (i % 100))),
-		NULL, 1, ts, ts
-	FROM generate_series(1, ` + strconv.Itoa(benchUsers) + `) AS i,
-		LATERAL (SELECT 'user' || i || '@example.com' AS n,
-			timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' AS ts) AS x`,
-	`INSERT INTO user_emails (tenant_id, user_id, ord, value_fold, type)
-	SELECT '` + benchTenantID + `', md5('user' || i)::uuid, 0, 'user' || i || '@work.example.com', 'work'
-	FROM generate_series(1, ` + strconv.Itoa(benchUsers) + `) AS i`,
-	`INSERT INTO groups (tenant_id, id, display_name, display_name_fold, external_id, doc, version, created_at, last_modified)
-	SELECT '` + benchTenantID + `', g.id::uuid, g.name, lower(g.name), NULL, jsonb_build_object('displayName', g.name), 1, now(), now()
-	FROM (VALUES ('` + benchStoreSmallGroup + `', 'Store small'), ('` + benchStoreBigGroup + `', 'Store big'),
-		('` + benchHTTPSmallGroup + `', 'HTTP small'), ('` + benchHTTPBigGroup + `', 'HTTP big')) AS g(id, name)`,
-	`INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
-	SELECT '` + benchTenantID + `', g.id::uuid, md5('user' || i)::uuid, 'User'
-	FROM (VALUES ('` + benchStoreSmallGroup + `', ` + strconv.Itoa(benchSmallGroup) + `), ('` + benchStoreBigGroup + `', ` + strconv.Itoa(benchBigGroup) + `),
-		('` + benchHTTPSmallGroup + `', ` + strconv.Itoa(benchSmallGroup) + `), ('` + benchHTTPBigGroup + `', ` + strconv.Itoa(benchBigGroup) + `)) AS g(id, n),
-		LATERAL generate_series(1, g.n) AS i`,
-	`VACUUM ANALYZE tenants, users, user_emails, groups, group_members`,
-}
-
-// benchSeed makes sure the benchmark database exists, is migrated and holds the seed, and
-// returns its URL.
-func benchSeed(ctx context.Context, adminURL string, logf func(string, ...any)) (string, error) {
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("parse SCIMD_TEST_DATABASE_URL: %w", err)
-	}
-	u.Path = "/" + benchDatabase
-	dbURL := u.String()
-	if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
-		return "", err
-	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxConns: 2})
-	if err != nil {
-		return "", err
-	}
-	err = db.Migrate(ctx)
-	db.Close()
-	if err != nil {
-		return "", err
-	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, benchSeedLock); err != nil {
-		return "", err
-	}
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_seed (version int PRIMARY KEY, seeded_at timestamptz NOT NULL)`); err != nil {
-		return "", err
-	}
-	var seeded bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bench_seed WHERE version = $1)`, benchSeedVersion).Scan(&seeded); err != nil {
-		return "", err
-	}
-	if seeded {
-		return dbURL, nil
-	}
-	logf("seeding %s with %d users (once; later runs reuse it)", benchDatabase, benchUsers)
-	start := time.Now()
-	// Start from nothing: a seed interrupted half-way left no marker.
-	for _, q := range []string{
-		`DELETE FROM bench_seed`,
-		`DELETE FROM tenants WHERE id IN ('` + benchTenantID + `', '` + benchCreateID + `')`,
-		`SET maintenance_work_mem = '256MB'`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			return "", err
-		}
-	}
-	for _, q := range benchSeedSQL {
-		t := time.Now()
-		if _, err := conn.Exec(ctx, q); err != nil {
-			return "", fmt.Errorf("seed: %w\n%s", err, q)
-		}
-		logf("seed step %.40q… %s", strings.Join(strings.Fields(q), " "), time.Since(t).Round(time.Millisecond))
-	}
-	if _, err := conn.Exec(ctx, `INSERT INTO bench_seed (version, seeded_at) VALUES ($1, now())`, benchSeedVersion); err != nil {
-		return "", err
-	}
-	logf("seeded in %s", time.Since(start).Round(time.Second))
-	return dbURL, nil
-}
 
 // benchFixture is the seeded database, opened once per benchmark binary.
 type benchFixture struct {
@@ -196,7 +55,7 @@ func openBench(b *testing.B) *benchFixture {
 	benchOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 		defer cancel()
-		dbURL, err := benchSeed(ctx, srv.adminURL, b.Logf)
+		dbURL, err := pgbench.Seed(ctx, srv.adminURL, b.Logf)
 		if err != nil {
 			benchErr = fmt.Errorf("%w; %s", err, howToGetPostgres)
 			return
@@ -310,10 +169,10 @@ func benchLookup(b *testing.B, mkFilter func(i int) string) {
 	r := rand.New(rand.NewPCG(1, 2))
 	queries := make([]scim.Query, 4096)
 	for i := range queries {
-		queries[i] = lookupQuery(b, mkFilter(1+r.IntN(benchUsers)))
+		queries[i] = lookupQuery(b, mkFilter(1+r.IntN(pgbench.Users)))
 	}
 	op := func(r *rand.Rand) error {
-		res, err := st.ListUsers(context.Background(), benchTenantID, queries[r.IntN(len(queries))], true)
+		res, err := st.ListUsers(context.Background(), pgbench.TenantID, queries[r.IntN(len(queries))], true)
 		if err != nil {
 			return err
 		}
@@ -330,8 +189,8 @@ func benchLookup(b *testing.B, mkFilter func(i int) string) {
 // users. It logs the EXPLAIN (ANALYZE, BUFFERS) of the statements the store runs for it.
 func BenchmarkUserNameLookup(b *testing.B) {
 	fx := openBench(b)
-	explainLookup(b, fx, `userName eq "`+benchUserName(123456)+`"`)
-	benchLookup(b, func(i int) string { return `userName eq "` + benchUserName(i) + `"` })
+	explainLookup(b, fx, `userName eq "`+pgbench.UserName(123456)+`"`)
+	benchLookup(b, func(i int) string { return `userName eq "` + pgbench.UserName(i) + `"` })
 }
 
 // BenchmarkUserEmailLookup is Entra ID's alternative matching query on the work email.
@@ -356,7 +215,7 @@ func resetPool(b *testing.B, fx *benchFixture, first int, groups ...string) {
 	ctx := context.Background()
 	_, err := fx.db.Pool().Exec(ctx, `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])
 		AND member_id IN (SELECT md5('user' || i)::uuid FROM generate_series($3::int, $4::int) AS i)`,
-		benchTenantID, groups, first, first+benchPoolSize-1)
+		pgbench.TenantID, groups, first, first+pgbench.PoolSize-1)
 	if err != nil {
 		b.Fatalf("reset the member pool: %v", err)
 	}
@@ -367,7 +226,7 @@ func memberCount(b *testing.B, fx *benchFixture, group string) int {
 	b.Helper()
 	var n int
 	err := fx.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM group_members WHERE tenant_id = $1 AND group_id = $2`,
-		benchTenantID, group).Scan(&n)
+		pgbench.TenantID, group).Scan(&n)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -376,8 +235,8 @@ func memberCount(b *testing.B, fx *benchFixture, group string) int {
 
 // addMember is one PATCH add of one user, as the HTTP layer hands it to the store.
 func addMember(st scim.Store, group string, user int) error {
-	_, err := st.PatchGroup(context.Background(), benchTenantID, group, scim.GroupPatch{
-		MemberOps: []scim.MemberOp{{Kind: scim.MemberAdd, Members: []scim.Member{{Value: benchUserID(user)}}}},
+	_, err := st.PatchGroup(context.Background(), pgbench.TenantID, group, scim.GroupPatch{
+		MemberOps: []scim.MemberOp{{Kind: scim.MemberAdd, Members: []scim.Member{{Value: pgbench.UserID(user)}}}},
 	})
 	return err
 }
@@ -392,18 +251,18 @@ func BenchmarkMemberAdd(b *testing.B) {
 		name, id string
 		size     int
 	}{
-		{"members=10", benchStoreSmallGroup, benchSmallGroup},
-		{"members=100000", benchStoreBigGroup, benchBigGroup},
+		{"members=10", pgbench.StoreSmallGroup, pgbench.SmallGroup},
+		{"members=100000", pgbench.StoreBigGroup, pgbench.BigGroup},
 	} {
 		b.Run(g.name, func(b *testing.B) {
-			if b.N > benchPoolSize {
-				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, benchPoolSize)
+			if b.N > pgbench.PoolSize {
+				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
 			}
-			resetPool(b, fx, benchStorePool, benchStoreSmallGroup, benchStoreBigGroup)
+			resetPool(b, fx, pgbench.StorePool, pgbench.StoreSmallGroup, pgbench.StoreBigGroup)
 			if n := memberCount(b, fx, g.id); n != g.size {
 				b.Fatalf("group has %d members, want %d", n, g.size)
 			}
-			next := benchStorePool
+			next := pgbench.StorePool
 			runTimed(b, 0, func(*rand.Rand) error {
 				next++
 				return addMember(st, g.id, next-1)
@@ -420,21 +279,21 @@ func BenchmarkMemberAdd(b *testing.B) {
 func BenchmarkMemberAddInterleaved(b *testing.B) {
 	fx := openBench(b)
 	st := fx.db.Store()
-	if b.N > benchPoolSize {
-		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, benchPoolSize)
+	if b.N > pgbench.PoolSize {
+		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
 	}
-	resetPool(b, fx, benchStorePool, benchStoreSmallGroup, benchStoreBigGroup)
+	resetPool(b, fx, pgbench.StorePool, pgbench.StoreSmallGroup, pgbench.StoreBigGroup)
 	small := make([]time.Duration, 0, b.N)
 	big := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		user := benchStorePool + i
+		user := pgbench.StorePool + i
 		t := time.Now()
-		if err := addMember(st, benchStoreSmallGroup, user); err != nil {
+		if err := addMember(st, pgbench.StoreSmallGroup, user); err != nil {
 			b.Fatal(err)
 		}
 		t2 := time.Now()
-		if err := addMember(st, benchStoreBigGroup, user); err != nil {
+		if err := addMember(st, pgbench.StoreBigGroup, user); err != nil {
 			b.Fatal(err)
 		}
 		small, big = append(small, t2.Sub(t)), append(big, time.Since(t2))
@@ -597,7 +456,7 @@ func explainLookup(b *testing.B, fx *benchFixture, f string) {
 	b.Helper()
 	tr := &captureTracer{}
 	st := capturingStore(b, fx, tr)
-	res, err := st.ListUsers(context.Background(), benchTenantID, lookupQuery(b, f), true)
+	res, err := st.ListUsers(context.Background(), pgbench.TenantID, lookupQuery(b, f), true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -612,13 +471,13 @@ func explainMemberAdd(b *testing.B, fx *benchFixture) {
 	b.Helper()
 	tr := &captureTracer{}
 	st := capturingStore(b, fx, tr)
-	user := benchStorePool + benchPoolSize - 1 // the last pool user: not a member unless b.N hit the pool's end
-	resetPool(b, fx, benchStorePool, benchStoreBigGroup)
-	if err := addMember(st, benchStoreBigGroup, user); err != nil {
+	user := pgbench.StorePool + pgbench.PoolSize - 1 // the last pool user: not a member unless b.N hit the pool's end
+	resetPool(b, fx, pgbench.StorePool, pgbench.StoreBigGroup)
+	if err := addMember(st, pgbench.StoreBigGroup, user); err != nil {
 		b.Fatal(err)
 	}
 	// Remove it again so that the explained INSERT really inserts.
-	resetPool(b, fx, benchStorePool, benchStoreBigGroup)
+	resetPool(b, fx, pgbench.StorePool, pgbench.StoreBigGroup)
 	explain(b, fx, "PatchGroup add 1 member to the 100,000-member group", tr.seen, false)
 }
 
@@ -627,18 +486,18 @@ func explainMemberAdd(b *testing.B, fx *benchFixture) {
 func BenchmarkWalkMembers(b *testing.B) {
 	fx := openBench(b)
 	st := fx.db.Store()
-	resetPool(b, fx, benchStorePool, benchStoreBigGroup)
+	resetPool(b, fx, pgbench.StorePool, pgbench.StoreBigGroup)
 	explainWalkMembers(b, fx)
 	b.Run("members=100000", func(b *testing.B) {
 		b.ReportAllocs()
 		runTimed(b, 0, func(*rand.Rand) error {
 			n := 0
-			err := st.WalkMembers(context.Background(), benchTenantID, benchStoreBigGroup, func(scim.Member) error {
+			err := st.WalkMembers(context.Background(), pgbench.TenantID, pgbench.StoreBigGroup, func(scim.Member) error {
 				n++
 				return nil
 			})
-			if err == nil && n != benchBigGroup {
-				err = fmt.Errorf("walked %d members, want %d", n, benchBigGroup)
+			if err == nil && n != pgbench.BigGroup {
+				err = fmt.Errorf("walked %d members, want %d", n, pgbench.BigGroup)
 			}
 			return err
 		})
@@ -651,7 +510,7 @@ func explainWalkMembers(b *testing.B, fx *benchFixture) {
 	b.Helper()
 	tr := &captureTracer{}
 	st := capturingStore(b, fx, tr)
-	if err := st.WalkMembers(context.Background(), benchTenantID, benchStoreBigGroup, func(scim.Member) error { return nil }); err != nil {
+	if err := st.WalkMembers(context.Background(), pgbench.TenantID, pgbench.StoreBigGroup, func(scim.Member) error { return nil }); err != nil {
 		b.Fatal(err)
 	}
 	var batches []captured
@@ -671,6 +530,6 @@ func explainWalkMembers(b *testing.B, fx *benchFixture) {
 func TestBenchHelpers(t *testing.T) {
 	t.Parallel()
 	// md5('user1')::uuid in Postgres.
-	assert.Equal(t, "24c9e15e-52af-c47c-225b-757e7bee1f9d", benchUserID(1))
-	assert.Equal(t, "user1@example.com", benchUserName(1))
+	assert.Equal(t, "24c9e15e-52af-c47c-225b-757e7bee1f9d", pgbench.UserID(1))
+	assert.Equal(t, "user1@example.com", pgbench.UserName(1))
 }
