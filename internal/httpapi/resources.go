@@ -131,12 +131,7 @@ func (h *resourceHandler) location(res *scim.Resource, base string) string {
 // get serves GET /{id}. A user's groups are read only when the projection wants them; a
 // group's members likewise, streamed.
 func (h *resourceHandler) get(w http.ResponseWriter, r *http.Request) {
-	rt, err := h.resourceType()
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	proj, err := h.projection(rt, r.URL.Query())
+	_, proj, err := h.typeAndProjection(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -159,17 +154,7 @@ func (h *resourceHandler) read(r *http.Request, id string, proj scim.Projection)
 
 // create serves POST: decode, normalise, hash the password, store, 201 with the resource.
 func (h *resourceHandler) create(w http.ResponseWriter, r *http.Request) {
-	rt, err := h.resourceType()
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	proj, err := h.projection(rt, r.URL.Query())
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	in, err := h.decodeInput(r, rt)
+	rt, proj, in, err := h.decodeWrite(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -190,6 +175,36 @@ func (h *resourceHandler) create(w http.ResponseWriter, r *http.Request) {
 	}
 	h.metrics.provisionings.WithLabelValues(rt.Name, opCreate).Inc()
 	h.writeResource(w, r, http.StatusCreated, created, proj)
+}
+
+// typeAndProjection is what every single-resource handler starts with: the endpoint's
+// resource type and the response projection from attributes / excludedAttributes.
+func (h *resourceHandler) typeAndProjection(r *http.Request) (*scim.ResourceType, scim.Projection, error) {
+	rt, err := h.resourceType()
+	if err != nil {
+		return nil, scim.Projection{}, err
+	}
+	proj, err := h.projection(rt, r.URL.Query())
+	return rt, proj, err
+}
+
+// decodeWrite is the start of POST and PUT: typeAndProjection, then the decoded body.
+func (h *resourceHandler) decodeWrite(r *http.Request) (*scim.ResourceType, scim.Projection, *scim.Input, error) {
+	rt, proj, err := h.typeAndProjection(r)
+	if err != nil {
+		return nil, proj, nil, err
+	}
+	in, err := h.decodeInput(r, rt)
+	return rt, proj, in, err
+}
+
+// parsePatchBody reads and parses a PATCH body.
+func parsePatchBody(r *http.Request) ([]patch.Operation, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return patch.Parse(body)
 }
 
 // decodeInput reads and normalises a POST or PUT body, counting dropped attributes.
@@ -263,17 +278,7 @@ func retryable(r *http.Request, err error, attempt, attempts int) (bool, error) 
 // replace serves PUT: the body replaces the resource's attributes (immutable attributes must
 // not change), guarded by the version read, retried on concurrent writes.
 func (h *resourceHandler) replace(w http.ResponseWriter, r *http.Request) {
-	rt, err := h.resourceType()
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	proj, err := h.projection(rt, r.URL.Query())
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	in, err := h.decodeInput(r, rt)
+	rt, proj, in, err := h.decodeWrite(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -333,27 +338,16 @@ func (h *resourceHandler) replace(w http.ResponseWriter, r *http.Request) {
 // concurrent writes. Group member operations become set operations in the store, never a
 // read of the member list.
 func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request) {
-	rt, err := h.resourceType()
+	rt, proj, err := h.typeAndProjection(r)
+	var ops []patch.Operation
+	if err == nil {
+		ops, err = parsePatchBody(r)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	proj, err := h.projection(rt, q)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	body, err := readBody(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	ops, err := patch.Parse(body)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	id := pathParam(r, "id")
 	ctx, tenant := r.Context(), tenantOf(r)
 

@@ -722,7 +722,7 @@ func (a *applier) checkRequiredKept(orig map[string]any) error {
 			prefix = s.ID + ":"
 		}
 		for _, attr := range s.Attributes {
-			if attr.Required && attr.Mutability != scim.ReadOnly && !isEmpty(before[attr.Name]) && isEmpty(after[attr.Name]) {
+			if attr.Required && attr.Mutability != scim.ReadOnly && !scim.IsUnassigned(before[attr.Name]) && scim.IsUnassigned(after[attr.Name]) {
 				return scim.Mutability("required attribute %q cannot be removed", prefix+attr.Name)
 			}
 		}

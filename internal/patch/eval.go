@@ -102,7 +102,7 @@ func matches(a *scim.Attribute, e filter.Expr, elem map[string]any) bool {
 		return compare(sub, x.Op, elem[sub.Name], x.Value)
 	case *filter.Present:
 		sub := filterSub(a, x.Path)
-		return sub != nil && !isEmpty(elem[sub.Name])
+		return sub != nil && !scim.IsUnassigned(elem[sub.Name])
 	case *filter.Logical:
 		if x.And {
 			return matches(a, x.Left, elem) && matches(a, x.Right, elem)
@@ -131,12 +131,12 @@ func compare(sub *scim.Attribute, op filter.Op, v, lit any) bool {
 	switch op {
 	case filter.OpEq:
 		if lit == nil {
-			return isEmpty(v)
+			return scim.IsUnassigned(v)
 		}
 		return equalLiteral(sub, v, lit)
 	case filter.OpNe:
 		if lit == nil {
-			return !isEmpty(v)
+			return !scim.IsUnassigned(v)
 		}
 		return !equalLiteral(sub, v, lit)
 	case filter.OpCo, filter.OpSw, filter.OpEw:
@@ -292,20 +292,4 @@ func asFloat(v any) (float64, bool) {
 		return 0, false
 	}
 	return f, true
-}
-
-// isEmpty reports whether v is unassigned in the sense of RFC 7643 §2.5: null, "", an empty
-// array or an empty object.
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
-	}
-	return false
 }

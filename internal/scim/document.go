@@ -552,7 +552,7 @@ func (r *Registry) CheckRequired(rt *ResourceType, doc map[string]any) error {
 		}
 		for _, a := range s.Attributes {
 			v := d[a.Name]
-			if a.Required && a.Mutability != ReadOnly && isEmpty(v) {
+			if a.Required && a.Mutability != ReadOnly && IsUnassigned(v) {
 				return InvalidValue("missing required attribute %q", prefix+a.Name)
 			}
 			if a.Type != TypeComplex || v == nil {
@@ -565,7 +565,7 @@ func (r *Registry) CheckRequired(rt *ResourceType, doc map[string]any) error {
 			for _, e := range elems {
 				m, _ := e.(map[string]any)
 				for _, sub := range a.SubAttributes {
-					if sub.Required && sub.Mutability != ReadOnly && isEmpty(m[sub.Name]) {
+					if sub.Required && sub.Mutability != ReadOnly && IsUnassigned(m[sub.Name]) {
 						return InvalidValue("missing required attribute %q", prefix+a.Name+"."+sub.Name)
 					}
 				}
@@ -584,7 +584,10 @@ func extensionRequired(rt *ResourceType, urn string) bool {
 	return false
 }
 
-func isEmpty(v any) bool {
+// IsUnassigned reports whether a decoded JSON value is unassigned in the sense of RFC 7643
+// §2.5: null, "", an empty array or an empty object. The PATCH engine uses it too, so that "pr"
+// and required-attribute checks agree everywhere.
+func IsUnassigned(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
