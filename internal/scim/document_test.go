@@ -160,12 +160,16 @@ func TestNormalizeGroup(t *testing.T) {
 	assert.False(t, in.MembersSent)
 }
 
+// fixtureDir holds the recorded Entra ID and Okta exchanges. One copy serves the repository: the
+// HTTP replay tests in internal/httpapi own it, and this test reads its create bodies.
+const fixtureDir = "../httpapi/testdata/idp"
+
 // TestNormalizeFixtures runs Normalize on the create bodies recorded from Entra ID and Okta
-// (testdata/idp, copied from the shared fixtures) and on the bodies of entra.md §4.2.
+// (fixtureDir) and on the bodies of entra.md §4.2.
 func TestNormalizeFixtures(t *testing.T) {
 	t.Parallel()
 	r := scim.NewRegistry()
-	files, err := filepath.Glob("testdata/idp/*/create_*.json")
+	files, err := filepath.Glob(filepath.Join(fixtureDir, "*", "create_*.json"))
 	require.NoError(t, err)
 	require.Len(t, files, 4)
 	want := map[string]string{
@@ -179,7 +183,7 @@ func TestNormalizeFixtures(t *testing.T) {
 		"okta/create_group.json": `{"displayName":"Test SCIMv2"}`,
 	}
 	for _, f := range files {
-		rel, _ := filepath.Rel("testdata/idp", f)
+		rel, _ := filepath.Rel(fixtureDir, f)
 		t.Run(rel, func(t *testing.T) {
 			t.Parallel()
 			raw, err := os.ReadFile(f)
