@@ -235,7 +235,13 @@ const (
 	OpReplace = "replace"
 	OpPatch   = "patch"
 	OpDelete  = "delete"
+	// OpRevoke is a token's revocation; a token's creation is OpCreate.
+	OpRevoke = "revoke"
 )
+
+// ResourceToken is the resource type of token events: tokens are not SCIM resources, but who
+// was given access to a tenant, and when it was taken away, belongs in the same log.
+const ResourceToken = "Token"
 
 // appendEvent writes one provisioning event in tx.
 func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, tenantID, op, resourceType, resourceID string, at time.Time) error {

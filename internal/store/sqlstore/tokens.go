@@ -40,7 +40,10 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token, hash []byte) (*s
 		if s.classify(err) == ErrForeignKeyViolation {
 			return scim.ErrNotFound // the tenant was deleted meanwhile
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, out.TenantID, OpCreate, ResourceToken, out.ID, out.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -90,16 +93,26 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	if !validID(id) {
 		return scim.ErrNotFound
 	}
-	res, err := s.stmt(`UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, s.d.TimeArg(now()), id).exec(ctx, s.db)
-	if err != nil {
-		return s.translate(ctx, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(ctx, err)
-	} else if n == 0 {
-		return scim.ErrNotFound
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var tenantID string
+		err := s.stmt(`SELECT tenant_id FROM tokens WHERE id = ?`, id).queryRow(ctx, tx).Scan(&tenantID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return scim.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		// Only the first revocation changes anything, and only it is logged.
+		at := now()
+		res, err := s.stmt(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.d.TimeArg(at), id).exec(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.appendEvent(ctx, tx, tenantID, OpRevoke, ResourceToken, id, at)
+	})
 }
 
 // RecordTokenUse implements scim.TokenStore: one UPDATE per token in one transaction, in id

@@ -1047,6 +1047,10 @@ func testEvents(t *testing.T, s scim.Store) {
 	require.NoError(t, err)
 	_, err = s.CreateUser(ctx, tn.ID, &scim.Resource{Attributes: userDoc("X")})
 	require.Error(t, err)
+	// Token revocations are logged once, by whoever revoked (here scimctl: no actor).
+	require.NoError(t, s.RevokeToken(scim.WithActor(ctx, ""), tok.ID))
+	require.NoError(t, s.RevokeToken(scim.WithActor(ctx, ""), tok.ID))
+	assert.ErrorIs(t, s.RevokeToken(ctx, uuid.NewString()), scim.ErrNotFound)
 
 	evs, err := el.ListEvents(ctx, tn.ID, 0, 100)
 	require.NoError(t, err)
@@ -1058,8 +1062,9 @@ func testEvents(t *testing.T, s scim.Store) {
 		assert.Equal(t, tn.ID, e.TenantID)
 		assert.False(t, e.At.IsZero())
 	}
-	require.Len(t, got, 8)
+	require.Len(t, got, 10)
 	assert.Equal(t, []ev{
+		{"create", "Token", tok.ID, ""},
 		{"create", "User", u.ID, tok.ID},
 		{"replace", "User", u.ID, tok.ID},
 		{"create", "Group", g.ID, tok.ID},
@@ -1067,7 +1072,8 @@ func testEvents(t *testing.T, s scim.Store) {
 		{"replace", "Group", g.ID, tok.ID},
 		{"delete", "Group", g.ID, tok.ID},
 		{"delete", "User", u.ID, ""},
-	}, got[:7])
+	}, got[:8])
+	assert.Equal(t, ev{"revoke", "Token", tok.ID, ""}, got[9], "one event for two revocations")
 
 	// Paging by id, and isolation.
 	page, err := el.ListEvents(ctx, tn.ID, evs[2].ID, 2)
