@@ -80,6 +80,9 @@ Commands:
   token create --tenant NAME [--name LABEL] [--expires 90d|2160h|never] [-q]
                                      create a bearer token; it is shown only once
   token list [--tenant NAME]         list tokens (never their secrets)
+  token rotate ID [--grace 24h|0] [--expires 90d|2160h|never] [-q]
+                                     replace a token by a new one for the same tenant and
+                                     label; the old one works for the grace period
   token revoke ID                    revoke a token; it stops working at once
   migrate up|down|version            apply, revert (needs --yes) or show database migrations
   migrate force VERSION              set the schema version after repairing a failed migration

@@ -166,6 +166,55 @@ func TestTokenRevoke(t *testing.T) {
 	assert.Contains(t, describe(err), "not found")
 }
 
+func TestTokenRotate(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	mustCtl(t, db, "tenant", "create", "acme")
+	out := mustCtl(t, db, "token", "create", "--tenant", "acme", "--name", "entra-prod")
+	oldSecret := tokenRE.FindString(out)
+	oldID := regexp.MustCompile(`(?m)^id:\s+(\S+)$`).FindStringSubmatch(out)[1]
+
+	// Default grace: the old token works for 24 hours more, then expires; the new one works.
+	start := time.Now()
+	out = mustCtl(t, db, "token", "rotate", oldID)
+	newSecret := tokenRE.FindString(out)
+	require.True(t, auth.LooksLikeToken(newSecret), "no token in:\n%s", out)
+	assert.NotEqual(t, oldSecret, newSecret)
+	assert.Contains(t, out, "shown only once")
+	assert.Regexp(t, `(?m)^tenant:\s+acme$`, out)
+	assert.Regexp(t, `(?m)^label:\s+entra-prod$`, out, "the new token keeps the label")
+	m := regexp.MustCompile(`(?m)^replaces:\s+` + oldID + ` \(works until (\S+)\)$`).FindStringSubmatch(out)
+	require.Len(t, m, 2, out)
+	until, err := time.Parse(time.RFC3339, m[1])
+	require.NoError(t, err)
+	assert.WithinDuration(t, start.Add(24*time.Hour), until, time.Minute)
+
+	_, err = authenticator(t, db, until.Add(-time.Minute)).Authenticate(context.Background(), oldSecret)
+	require.NoError(t, err, "old token works during the grace period")
+	_, err = authenticator(t, db, until.Add(time.Minute)).Authenticate(context.Background(), oldSecret)
+	require.ErrorIs(t, err, auth.ErrExpired, "and not after it")
+	tok, err := authenticator(t, db, time.Now()).Authenticate(context.Background(), newSecret)
+	require.NoError(t, err)
+	assert.Equal(t, "acme", tok.TenantName)
+
+	// --grace 0 revokes at once; -q prints only the new token; a revoked token can't be rotated.
+	quiet := mustCtl(t, db, "token", "rotate", tok.ID, "--grace", "0", "--expires", "never", "-q")
+	assert.True(t, auth.LooksLikeToken(strings.TrimSuffix(quiet, "\n")), "-q output %q", quiet)
+	_, err = authenticator(t, db, time.Now()).Authenticate(context.Background(), newSecret)
+	require.ErrorIs(t, err, auth.ErrRevoked)
+	_, _, err = ctl(t, db, "token", "rotate", tok.ID)
+	require.Error(t, err)
+	assert.Equal(t, 1, cliflag.ExitCode(err))
+	assert.Contains(t, describe(err), "revoked")
+	_, _, err = ctl(t, db, "token", "rotate", "00000000-0000-4000-8000-000000000000")
+	require.Error(t, err)
+	assert.Contains(t, describe(err), "not found")
+
+	list := mustCtl(t, db, "token", "list", "--tenant", "acme")
+	assert.Equal(t, 4, strings.Count(list, "\n"), "header and three tokens:\n%s", list)
+	assert.Equal(t, 3, strings.Count(list, "entra-prod"), list)
+}
+
 func TestTokenExpiry(t *testing.T) {
 	t.Parallel()
 	db := migratedDB(t)
@@ -229,6 +278,9 @@ func TestUsageErrors(t *testing.T) {
 		{"bad expiry", []string{"token", "create", "--tenant", "a", "--expires", "soon"}, `invalid --expires "soon"`},
 		{"zero expiry", []string{"token", "create", "--tenant", "a", "--expires", "0d"}, `invalid --expires "0d"`},
 		{"revoke without id", []string{"token", "revoke"}, "missing token ID"},
+		{"rotate without id", []string{"token", "rotate"}, "missing token ID"},
+		{"rotate bad grace", []string{"token", "rotate", "x", "--grace", "soon"}, `invalid --grace "soon"`},
+		{"rotate bad expiry", []string{"token", "rotate", "x", "--expires", "-1d"}, `invalid --expires "-1d"`},
 		{"migrate sideways", []string{"migrate", "sideways"}, `unknown subcommand "sideways"`},
 		{"migrate down without yes", []string{"migrate", "down"}, "--yes"},
 		{"migrate force without version", []string{"migrate", "force"}, "missing VERSION"},
@@ -253,7 +305,7 @@ func TestHelp(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"--help"}, {"help"}, {"tenant", "--help"}, {"tenant", "create", "--help"},
-		{"token", "create", "--help"}, {"token", "list", "-h"}, {"migrate", "down", "--help"},
+		{"token", "create", "--help"}, {"token", "list", "-h"}, {"token", "rotate", "--help"}, {"migrate", "down", "--help"},
 	} {
 		_, errOut, err := ctl(t, "", args...)
 		assert.Equal(t, 0, cliflag.ExitCode(err), "scimctl %v: %v", args, err)

@@ -13,11 +13,38 @@ import (
 	"github.com/scimd/scimd/internal/scim"
 )
 
-// defaultExpiry is the lifetime of a token created without --expires.
-const defaultExpiry = "90d"
+const (
+	// defaultExpiry is the lifetime of a token created without --expires.
+	defaultExpiry = "90d"
+	// defaultGrace is how long a rotated token keeps working: enough to paste the new token
+	// into the identity provider and see one provisioning cycle (Entra ID: about 40 minutes)
+	// succeed, short enough that a leaked old token is soon useless.
+	defaultGrace = "24h"
+)
+
+// parseLifetime parses --expires: a positive duration, or "never" (0).
+func parseLifetime(cmd, v string) (time.Duration, error) {
+	if v == "never" {
+		return 0, nil
+	}
+	d, err := cliflag.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, cliflag.Usagef("%s: invalid --expires %q: want a positive duration such as 90d or 2160h, or never", cmd, v)
+	}
+	return d, nil
+}
+
+// expiryAfter is the expiry of a token with lifetime, created now; nil for 0 (never).
+func expiryAfter(lifetime time.Duration) *time.Time {
+	if lifetime <= 0 {
+		return nil
+	}
+	exp := time.Now().Add(lifetime).UTC().Truncate(time.Second)
+	return &exp
+}
 
 func (c *cli) token(ctx context.Context, args []string) error {
-	sub, args, err := c.subcommand("token", args, "create", "list", "revoke")
+	sub, args, err := c.subcommand("token", args, "create", "list", "rotate", "revoke")
 	if err != nil {
 		return err
 	}
@@ -36,14 +63,35 @@ func (c *cli) token(ctx context.Context, args []string) error {
 		if *tenant == "" {
 			return cliflag.Usagef("token create: --tenant is required")
 		}
-		var lifetime time.Duration // 0: never expires
-		if *expires != "never" {
-			lifetime, err = cliflag.ParseDuration(*expires)
-			if err != nil || lifetime <= 0 {
-				return cliflag.Usagef("token create: invalid --expires %q: want a positive duration such as 90d or 2160h, or never", *expires)
-			}
+		lifetime, err := parseLifetime("token create", *expires)
+		if err != nil {
+			return err
 		}
 		return c.tokenCreate(ctx, *tenant, *label, lifetime, *quiet)
+	case "rotate":
+		fs := c.storeCommand("token rotate", "token rotate ID [--grace 24h|0] [--expires 90d|2160h|never] [-q]",
+			"Replaces a token (ID from token list) by a new one for the same tenant and label, and prints\n"+
+				"the new token once. The old token keeps working for the grace period, so that the identity\n"+
+				"provider can be given the new one without a failed provisioning cycle; --grace 0 revokes it\n"+
+				"at once. An old token that expires sooner keeps its earlier expiry.")
+		grace := fs.String("grace", defaultGrace, "`duration` the old token keeps working (24h, 1d, 0 for none)")
+		expires := fs.String("expires", defaultExpiry, "`lifetime` of the new token: a duration (90d, 2160h, 1d12h) or never")
+		quiet := fs.Bool("q", false, "print only the new token, on one line (for scripts)")
+		pos, err := parse(fs, args, 1, "token ID")
+		if err != nil {
+			return err
+		}
+		lifetime, err := parseLifetime("token rotate", *expires)
+		if err != nil {
+			return err
+		}
+		var g time.Duration
+		if *grace != "0" {
+			if g, err = cliflag.ParseDuration(*grace); err != nil || g < 0 {
+				return cliflag.Usagef("token rotate: invalid --grace %q: want a duration such as 24h or 1d, or 0", *grace)
+			}
+		}
+		return c.tokenRotate(ctx, pos[0], lifetime, g, *quiet)
 	case "list":
 		fs := c.storeCommand("token list", "token list [--tenant NAME]",
 			"Lists tokens (never their secrets), of one tenant or of all.")
@@ -81,12 +129,7 @@ func (c *cli) tokenCreate(ctx context.Context, tenantName, label string, lifetim
 	if err != nil {
 		return err
 	}
-	t := &scim.Token{TenantID: tenant.ID, Label: label}
-	if lifetime > 0 {
-		exp := time.Now().Add(lifetime).UTC().Truncate(time.Second)
-		t.ExpiresAt = &exp
-	}
-	t, err = store.CreateToken(ctx, t, hash)
+	t, err := store.CreateToken(ctx, &scim.Token{TenantID: tenant.ID, Label: label, ExpiresAt: expiryAfter(lifetime)}, hash)
 	if err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
@@ -94,17 +137,62 @@ func (c *cli) tokenCreate(ctx context.Context, tenantName, label string, lifetim
 		fmt.Fprintln(c.stdout, secret)
 		return nil
 	}
+	tw := c.printSecret(secret, t)
+	return tw.Flush()
+}
+
+// printSecret prints a new token's secret with the warning that it is shown once, and starts
+// the table of its details; the caller may add rows before flushing it.
+func (c *cli) printSecret(secret string, t *scim.Token) *tabwriter.Writer {
 	fmt.Fprintf(c.stdout, "%s\n\n", secret)
 	fmt.Fprintln(c.stdout, "This token is shown only once: copy it now. Only its hash is stored; a lost token")
 	fmt.Fprintln(c.stdout, "cannot be recovered (revoke it and create a new one).")
 	fmt.Fprintln(c.stdout)
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 1, ' ', 0)
 	fmt.Fprintf(tw, "id:\t%s\n", t.ID)
-	fmt.Fprintf(tw, "tenant:\t%s\n", tenant.Name)
-	if label != "" {
-		fmt.Fprintf(tw, "label:\t%s\n", label)
+	fmt.Fprintf(tw, "tenant:\t%s\n", t.TenantName)
+	if t.Label != "" {
+		fmt.Fprintf(tw, "label:\t%s\n", t.Label)
 	}
 	fmt.Fprintf(tw, "expires:\t%s\n", formatTime(t.ExpiresAt, "never"))
+	return tw
+}
+
+func (c *cli) tokenRotate(ctx context.Context, id string, lifetime, grace time.Duration, quiet bool) error {
+	be, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	secret, hash, err := auth.Generate()
+	if err != nil {
+		return err
+	}
+	id = strings.TrimSpace(id)
+	var until time.Time // zero: revoke at once
+	if grace > 0 {
+		until = time.Now().Add(grace).UTC().Truncate(time.Second)
+	}
+	next, old, err := be.Store().RotateToken(ctx, id, hash, expiryAfter(lifetime), until)
+	if err != nil {
+		if errors.Is(err, scim.ErrNotFound) || scim.StatusOf(err) == 404 {
+			return fmt.Errorf("token %q not found (see scimctl token list)", id)
+		}
+		if e, ok := scim.AsError(err); ok && e.Status == 409 {
+			return fmt.Errorf("rotate token %q: %s", id, e.Detail)
+		}
+		return fmt.Errorf("rotate token %q: %w", id, err)
+	}
+	if quiet {
+		fmt.Fprintln(c.stdout, secret)
+		return nil
+	}
+	tw := c.printSecret(secret, next)
+	if old.RevokedAt != nil {
+		fmt.Fprintf(tw, "replaces:\t%s (revoked now)\n", old.ID)
+	} else {
+		fmt.Fprintf(tw, "replaces:\t%s (works until %s)\n", old.ID, formatTime(old.ExpiresAt, "never"))
+	}
 	return tw.Flush()
 }
 

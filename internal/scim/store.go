@@ -77,6 +77,12 @@ type TokenStore interface {
 	// RevokeToken marks a token revoked; ErrNotFound for an unknown id. Revoking twice is not an
 	// error.
 	RevokeToken(ctx context.Context, id string) error
+	// RotateToken replaces token id by a new one for the same tenant and label, in one
+	// transaction: the new token gets hash and expiresAt (nil: never), and the old one stops
+	// working at oldUntil, or is revoked at once when oldUntil is not in the future. An old
+	// expiry earlier than oldUntil is kept. It returns the new token and the old one as it now
+	// is. ErrNotFound for an unknown id; a revoked token is a 409 (there is nothing to rotate).
+	RotateToken(ctx context.Context, id string, hash []byte, expiresAt *time.Time, oldUntil time.Time) (next, old *Token, err error)
 	// RecordTokenUse stores last-used times, batched by the caller so that authentication needs
 	// no write per request.
 	RecordTokenUse(ctx context.Context, used map[string]time.Time) error

@@ -34,6 +34,9 @@ func (Dialect) MaxParams() int { return 65535 }
 // DELETE, so concurrent member adds of one user do not block each other.
 func (Dialect) KeyShareLock() string { return " FOR KEY SHARE" }
 
+// RowLock implements sqlstore.Dialect.
+func (Dialect) RowLock() string { return " FOR UPDATE" }
+
 // Classify implements sqlstore.Dialect using SQLSTATE codes
 // (https://www.postgresql.org/docs/current/errcodes-appendix.html) and pgx's connection
 // errors.

@@ -44,6 +44,9 @@ func (Dialect) MaxParams() int { return maxParams }
 // BEGIN IMMEDIATE transactions already serialise every writer.
 func (Dialect) KeyShareLock() string { return "" }
 
+// RowLock implements sqlstore.Dialect: BEGIN IMMEDIATE already serialises every writer.
+func (Dialect) RowLock() string { return "" }
+
 // Classify implements sqlstore.Dialect using SQLite's extended result codes
 // (https://www.sqlite.org/rescode.html), which modernc.org/sqlite turns on for every
 // connection.

@@ -24,6 +24,10 @@ type Dialect interface {
 	// that a concurrent DELETE of one of them waits for the membership insert to commit
 	// (Postgres: " FOR KEY SHARE"). Backends that serialise writers return "".
 	KeyShareLock() string
+	// RowLock is the clause appended to a SELECT that reads a row the transaction will then
+	// update, so that two such transactions take turns (Postgres: " FOR UPDATE"). Backends that
+	// serialise writers return "".
+	RowLock() string
 }
 
 // ErrorClass is the kind of a driver error, as far as the store cares.

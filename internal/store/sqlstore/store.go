@@ -235,8 +235,10 @@ const (
 	OpReplace = "replace"
 	OpPatch   = "patch"
 	OpDelete  = "delete"
-	// OpRevoke is a token's revocation; a token's creation is OpCreate.
+	// OpRevoke is a token's revocation and OpRotate its replacement by a new token (whose
+	// creation is logged as OpCreate, like any token's).
 	OpRevoke = "revoke"
+	OpRotate = "rotate"
 )
 
 // ResourceToken is the resource type of token events: tokens are not SCIM resources, but who

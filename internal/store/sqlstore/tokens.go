@@ -24,31 +24,98 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token, hash []byte) (*s
 		return nil, errors.New("create token: empty hash")
 	}
 	out := *t
-	out.ID = uuid.NewString()
-	out.CreatedAt = now()
-	out.LastUsedAt, out.RevokedAt = nil, nil
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := s.stmt(`SELECT name FROM tenants WHERE id = ?`, t.TenantID).queryRow(ctx, tx).Scan(&out.TenantName)
+		return s.insertToken(ctx, tx, &out, hash)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// insertToken stores t (TenantID, Label, ExpiresAt) as a new token with hash, fills in ID,
+// CreatedAt and TenantName, and logs its creation.
+func (s *Store) insertToken(ctx context.Context, tx *sql.Tx, t *scim.Token, hash []byte) error {
+	t.ID = uuid.NewString()
+	t.CreatedAt = now()
+	t.LastUsedAt, t.RevokedAt = nil, nil
+	err := s.stmt(`SELECT name FROM tenants WHERE id = ?`, t.TenantID).queryRow(ctx, tx).Scan(&t.TenantName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return scim.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.stmt(`INSERT INTO tokens (id, tenant_id, label, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ID, t.TenantID, t.Label, hash, s.d.TimeArg(t.CreatedAt), s.timeArg(t.ExpiresAt)).exec(ctx, tx)
+	if s.classify(err) == ErrForeignKeyViolation {
+		return scim.ErrNotFound // the tenant was deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, t.TenantID, OpCreate, ResourceToken, t.ID, t.CreatedAt)
+}
+
+// errTokenRevoked is RotateToken's answer for a revoked token.
+var errTokenRevoked = &scim.Error{Status: 409, Detail: "the token is revoked; create a new one with token create"}
+
+// RotateToken implements scim.TokenStore.
+func (s *Store) RotateToken(ctx context.Context, id string, hash []byte, expiresAt *time.Time, oldUntil time.Time) (next, old *scim.Token, err error) {
+	if !validID(id) {
+		return nil, nil, scim.ErrNotFound
+	}
+	if len(hash) == 0 {
+		return nil, nil, errors.New("rotate token: empty hash")
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Lock the token row (Postgres; SQLite's writers are serialised), and only it, not the
+		// tenant row that every provisioning write's foreign key check shares: two rotations of
+		// one token take turns, and the second sees the expiry or revocation the first set.
+		var locked string
+		err := s.stmt(`SELECT id FROM tokens WHERE id = ?`, id).raw(s.d.RowLock()).queryRow(ctx, tx).Scan(&locked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return scim.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		_, err = s.stmt(`INSERT INTO tokens (id, tenant_id, label, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			out.ID, out.TenantID, out.Label, hash, s.d.TimeArg(out.CreatedAt), s.timeArg(out.ExpiresAt)).exec(ctx, tx)
-		if s.classify(err) == ErrForeignKeyViolation {
-			return scim.ErrNotFound // the tenant was deleted meanwhile
-		}
+		o, err := scanToken(s.stmt(`SELECT `+tokenColumns+` FROM tokens k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`, id).
+			queryRow(ctx, tx))
 		if err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, out.TenantID, OpCreate, ResourceToken, out.ID, out.CreatedAt)
+		if o.RevokedAt != nil {
+			return errTokenRevoked
+		}
+		at := now()
+		if oldUntil.After(at) {
+			if o.ExpiresAt == nil || o.ExpiresAt.After(oldUntil) {
+				until := oldUntil.UTC()
+				o.ExpiresAt = &until
+			}
+		} else {
+			o.RevokedAt = &at
+		}
+		if _, err := s.stmt(`UPDATE tokens SET expires_at = ?, revoked_at = ? WHERE id = ?`,
+			s.timeArg(o.ExpiresAt), s.timeArg(o.RevokedAt), id).exec(ctx, tx); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, o.TenantID, OpRotate, ResourceToken, id, at); err != nil {
+			return err
+		}
+		n := &scim.Token{TenantID: o.TenantID, Label: o.Label, ExpiresAt: expiresAt}
+		if err := s.insertToken(ctx, tx, n, hash); err != nil {
+			return err
+		}
+		next, old = n, o
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &out, nil
+	old.Hash = nil
+	return next, old, nil
 }
 
 // TokenByHash implements scim.TokenStore.

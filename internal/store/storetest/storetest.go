@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tenants", testTenants},
 		{"TenantDelete", testTenantDelete},
 		{"Tokens", testTokens},
+		{"TokenRotate", testTokenRotate},
 		{"UserCRUD", testUserCRUD},
 		{"UserNameUniqueness", testUserNameUniqueness},
 		{"UserVersion", testUserVersion},
@@ -296,6 +297,73 @@ func testTokens(t *testing.T, s scim.Store) {
 	assert.True(t, first.Equal(*got.RevokedAt))
 	assert.ErrorIs(t, s.RevokeToken(ctx, uuid.NewString()), scim.ErrNotFound)
 	assert.ErrorIs(t, s.RevokeToken(ctx, "not-a-uuid"), scim.ErrNotFound)
+}
+
+// testTokenRotate checks that rotation creates a token for the same tenant and label, shortens
+// (never lengthens) the old token's life to the grace period or revokes it at once, refuses a
+// revoked token, and logs both halves.
+func testTokenRotate(t *testing.T, s scim.Store) {
+	ctx := ctxFor(t)
+	tn := newTenant(t, s, "t")
+	longExp := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
+	old, err := s.CreateToken(ctx, &scim.Token{TenantID: tn.ID, Label: "entra", ExpiresAt: &longExp}, []byte("h-old"))
+	require.NoError(t, err)
+
+	grace := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	newExp := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	next, was, err := s.RotateToken(ctx, old.ID, []byte("h-new"), &newExp, grace)
+	require.NoError(t, err)
+	assert.NotEqual(t, old.ID, next.ID)
+	assert.Equal(t, tn.ID, next.TenantID)
+	assert.Equal(t, "t", next.TenantName)
+	assert.Equal(t, "entra", next.Label, "the new token keeps the label")
+	require.NotNil(t, next.ExpiresAt)
+	assert.True(t, newExp.Equal(*next.ExpiresAt))
+	require.NotNil(t, was.ExpiresAt)
+	assert.True(t, grace.Equal(*was.ExpiresAt), "old token now expires at the end of the grace period")
+	assert.Nil(t, was.RevokedAt)
+	assert.Empty(t, was.Hash, "no hash leaves RotateToken")
+
+	byHash, err := s.TokenByHash(ctx, []byte("h-new"))
+	require.NoError(t, err)
+	assert.Equal(t, next.ID, byHash.ID)
+	byHash, err = s.TokenByHash(ctx, []byte("h-old"))
+	require.NoError(t, err)
+	assert.True(t, grace.Equal(*byHash.ExpiresAt), "stored, not only returned")
+
+	// A later grace never lengthens an earlier expiry.
+	_, was, err = s.RotateToken(ctx, old.ID, []byte("h-new2"), nil, time.Now().Add(48*time.Hour))
+	require.NoError(t, err)
+	assert.True(t, grace.Equal(*was.ExpiresAt))
+
+	// No grace: revoked at once.
+	next3, was, err := s.RotateToken(ctx, next.ID, []byte("h-new3"), nil, time.Time{})
+	require.NoError(t, err)
+	require.NotNil(t, was.RevokedAt)
+	assert.Nil(t, next3.ExpiresAt, "nil expiresAt: never")
+	_, _, err = s.RotateToken(ctx, next.ID, []byte("h-new4"), nil, time.Time{})
+	assertSCIMError(t, err, http.StatusConflict, "")
+	_, err = s.TokenByHash(ctx, []byte("h-new4"))
+	assert.ErrorIs(t, err, scim.ErrNotFound, "a refused rotation stores nothing")
+
+	_, _, err = s.RotateToken(ctx, uuid.NewString(), []byte("h-x"), nil, time.Time{})
+	assert.ErrorIs(t, err, scim.ErrNotFound)
+	_, _, err = s.RotateToken(ctx, "not-a-uuid", []byte("h-x"), nil, time.Time{})
+	assert.ErrorIs(t, err, scim.ErrNotFound)
+
+	if el, ok := s.(EventLister); ok {
+		evs, err := el.ListEvents(ctx, tn.ID, 0, 100)
+		require.NoError(t, err)
+		var ops []string
+		for _, e := range evs {
+			ops = append(ops, e.Operation+" "+e.ResourceID)
+		}
+		assert.Contains(t, ops, "rotate "+old.ID)
+		assert.Contains(t, ops, "create "+next.ID)
+		assert.Contains(t, ops, "rotate "+next.ID)
+		assert.Contains(t, ops, "create "+next3.ID)
+		assert.Len(t, ops, 7, "1 create, 3 rotations each with a create")
+	}
 }
 
 // --- users ---------------------------------------------------------------------------------
