@@ -107,18 +107,16 @@ func fastHash(p string) (string, error) { return "test$" + p, nil }
 
 // env is one server under test: a handler over a store, with two tenants and a token each.
 type env struct {
-	t        *testing.T
-	handler  http.Handler
-	store    scim.Store
-	reg      *scim.Registry
-	promReg  *prometheus.Registry
-	logs     *syncBuffer
-	tenantA  *scim.Tenant
-	tenantB  *scim.Tenant
-	tokenA   string
-	tokenB   string
-	maxBody  int64
-	pageSize int
+	t       *testing.T
+	handler http.Handler
+	store   scim.Store
+	reg     *scim.Registry
+	promReg *prometheus.Registry
+	logs    *syncBuffer
+	tenantA *scim.Tenant
+	tenantB *scim.Tenant
+	tokenA  string
+	tokenB  string
 }
 
 // syncBuffer is a goroutine-safe log sink.

@@ -379,7 +379,7 @@ func TestPathFromURL(t *testing.T) {
 		{url: "sqlite:///", wantErr: "names no database file"},
 		{url: "sqlite:///var/lib/", wantErr: "names no database file"},
 		{url: "sqlite:///bad%zz.db", wantErr: "invalid escape"},
-		{url: "postgres://h/db", wantErr: "not sqlite: or file:"},
+		{url: "postgres://h/db", wantErr: "is neither sqlite nor file"},
 		{url: "scimd.db", wantErr: "not a sqlite: or file: URL"},
 	} {
 		t.Run(tc.url, func(t *testing.T) {

@@ -24,7 +24,7 @@ func PathFromURL(raw string) (string, error) {
 	}
 	scheme = strings.ToLower(scheme)
 	if scheme != "sqlite" && scheme != "file" {
-		return "", fmt.Errorf("scheme %q is not sqlite: or file:", scheme)
+		return "", fmt.Errorf("scheme %q is neither sqlite nor file", scheme)
 	}
 	if strings.ContainsAny(rest, "?#") {
 		return "", fmt.Errorf("%s: URLs take no query parameters or fragment; scimd sets the SQLite options itself", scheme)
