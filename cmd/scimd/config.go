@@ -31,6 +31,8 @@ type config struct {
 	dbStatementTimeout time.Duration
 	baseURL            string
 	devBootstrap       bool
+	tenantRateLimit    float64
+	tenantRateBurst    int
 }
 
 const usageHeader = `Usage: scimd [flags]
@@ -84,6 +86,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.baseURL, "base-url", "",
 		"public `URL` of the SCIM root for meta.location, e.g. https://scim.example.com/scim/v2 (default: from each request)")
 	env.Bind("base-url", "SCIMD_BASE_URL")
+	fs.Float64Var(&c.tenantRateLimit, "tenant-rate-limit", 0,
+		"requests per `second` each tenant may make to this replica; more get 429 with Retry-After (0: no limit)")
+	env.Bind("tenant-rate-limit", "SCIMD_TENANT_RATE_LIMIT")
+	fs.IntVar(&c.tenantRateBurst, "tenant-rate-burst", 0,
+		"`requests` a tenant may send at once before --tenant-rate-limit applies (0: twice the rate)")
+	env.Bind("tenant-rate-burst", "SCIMD_TENANT_RATE_BURST")
 	fs.BoolVar(&c.devBootstrap, "dev-bootstrap", false,
 		"development: create tenant \"default\" and a token (kept in DATA-DIR/dev-token), create the database if missing, and print how to call the API")
 	env.Bind("dev-bootstrap", "SCIMD_DEV_BOOTSTRAP")
@@ -146,6 +154,12 @@ func (c *config) validate() error {
 			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 			return cliflag.Usagef("invalid --base-url %q: want an absolute http(s) URL such as https://scim.example.com/scim/v2", c.baseURL)
 		}
+	}
+	if c.tenantRateLimit < 0 || math.IsNaN(c.tenantRateLimit) || math.IsInf(c.tenantRateLimit, 0) {
+		return cliflag.Usagef("invalid --tenant-rate-limit %v: want requests per second, 0 for no limit", c.tenantRateLimit)
+	}
+	if c.tenantRateBurst < 0 {
+		return cliflag.Usagef("invalid --tenant-rate-burst %d: want 0 or more", c.tenantRateBurst)
 	}
 	if c.devBootstrap && c.dataDir == "" {
 		return cliflag.Usagef("--dev-bootstrap needs --data-dir (HOME and XDG_DATA_HOME are unset)")

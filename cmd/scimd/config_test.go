@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -95,4 +96,20 @@ func TestStatementTimeoutFlag(t *testing.T) {
 			assert.Equal(t, tt.want, cfg.dbStatementTimeout)
 		})
 	}
+}
+
+// TestTenantRateLimitFlag checks that --tenant-rate-limit reaches the handler: with a burst
+// of 1 and one request per 1000 s, the second request of the tenant is refused.
+func TestTenantRateLimitFlag(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"SCIMD_TENANT_RATE_LIMIT": "0.001", "SCIMD_DATA_DIR": t.TempDir()}
+	s := startServer(t, env, "--dev-bootstrap", "--tenant-rate-burst", "1")
+	root, token, _ := devOutput(t, s.stdout.String())
+	code, body := get(t, root+"/ServiceProviderConfig", token)
+	assert.Equal(t, http.StatusOK, code, body)
+	code, body = get(t, root+"/ServiceProviderConfig", token)
+	assert.Equal(t, http.StatusTooManyRequests, code, body)
+	assert.Contains(t, body, `"status":"429"`)
+	code, _ = get(t, s.api+"/healthz", "")
+	assert.Equal(t, http.StatusOK, code, "probes are not limited")
 }

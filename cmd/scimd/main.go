@@ -118,13 +118,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	handler := httpapi.New(httpapi.Config{
-		Store:        store,
-		Registry:     scim.NewRegistry(),
-		Auth:         authn,
-		Logger:       logger,
-		Metrics:      metrics,
-		MaxBodyBytes: cfg.maxBodyBytes,
-		BaseURL:      cfg.baseURL,
+		Store:           store,
+		Registry:        scim.NewRegistry(),
+		Auth:            authn,
+		Logger:          logger,
+		Metrics:         metrics,
+		MaxBodyBytes:    cfg.maxBodyBytes,
+		BaseURL:         cfg.baseURL,
+		TenantRateLimit: cfg.tenantRateLimit,
+		TenantRateBurst: cfg.tenantRateBurst,
 	})
 	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	apiSrv := &http.Server{

@@ -233,6 +233,10 @@ func TestConfigErrors(t *testing.T) {
 		{"bad url scheme", []string{"--database-url", "mysql://u:secret@h/db"}, nil, `unsupported database URL scheme "mysql"`},
 		{"bad base url", []string{"--base-url", "ftp://x"}, nil, "invalid --base-url"},
 		{"bad max body", []string{"--max-body-bytes", "-1"}, nil, "--max-body-bytes"},
+		{"negative rate limit", []string{"--tenant-rate-limit", "-1"}, nil, "--tenant-rate-limit"},
+		{"rate limit not a number", nil, map[string]string{"SCIMD_TENANT_RATE_LIMIT": "fast"}, "SCIMD_TENANT_RATE_LIMIT"},
+		{"infinite rate limit", []string{"--tenant-rate-limit", "+Inf"}, nil, "--tenant-rate-limit"},
+		{"negative burst", []string{"--tenant-rate-burst", "-5"}, nil, "--tenant-rate-burst"},
 		{"bad bool env", nil, map[string]string{"SCIMD_MIGRATE": "maybe"}, "SCIMD_MIGRATE"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

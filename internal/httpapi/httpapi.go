@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/crypto/bcrypt"
@@ -59,6 +60,13 @@ type Config struct {
 	// PasswordHasher turns a user's password into a slow salted hash; nil means bcrypt at
 	// cost 10.
 	PasswordHasher func(string) (string, error)
+	// TenantRateLimit is how many requests per second each tenant may make to this replica;
+	// 0 means no limit. TenantRateBurst is the bucket size (0: twice the rate). Requests over
+	// the limit get 429 with Retry-After.
+	TenantRateLimit float64
+	TenantRateBurst int
+	// Now is the clock of the rate limiter; nil means time.Now.
+	Now func() time.Time
 }
 
 const (
@@ -84,6 +92,7 @@ type server struct {
 	maxPageSize int
 	baseURL     string
 	hash        func(string) (string, error)
+	limiter     *tenantLimiter
 	mux         *chi.Mux
 	// patterns are the route patterns of mux's endpoints, the only route label values
 	// besides "unmatched" (routeLabel).
@@ -104,6 +113,7 @@ func New(cfg Config) http.Handler {
 		maxPageSize: cfg.MaxPageSize,
 		baseURL:     strings.TrimRight(cfg.BaseURL, "/"),
 		hash:        cfg.PasswordHasher,
+		limiter:     newTenantLimiter(cfg.TenantRateLimit, cfg.TenantRateBurst, cfg.Now),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -152,7 +162,7 @@ func (s *server) routes() *chi.Mux {
 	r.Get("/readyz", s.handleReadyz)
 
 	r.Route(basePath, func(r chi.Router) {
-		r.Use(s.authenticate, s.limitBody, s.checkContentType)
+		r.Use(s.authenticate, s.rateLimit, s.limitBody, s.checkContentType)
 
 		r.Get("/ServiceProviderConfig", s.handleServiceProviderConfig)
 		r.Get("/ResourceTypes", s.handleResourceTypes)
