@@ -62,6 +62,17 @@ func (s *server) handleServiceProviderConfig(w http.ResponseWriter, r *http.Requ
 		"sort":             map[string]any{"supported": false},
 		// Weak ETags (W/"<version>") on every resource; If-Match is honoured on writes.
 		"etag": map[string]any{"supported": true},
+		// RFC 9865 §4. Index pagination stays the default: Entra ID and older clients page with
+		// startIndex and send no pagination parameter to ask for it (§2.4). cursorTimeout is
+		// left out on purpose: cursors are keyset positions that never expire, and §4 lets an
+		// absent cursorTimeout mean "no cursor timeout".
+		"pagination": map[string]any{
+			"cursor":                  true,
+			"index":                   true,
+			"defaultPaginationMethod": "index",
+			"defaultPageSize":         s.pageSize,
+			"maxPageSize":             s.maxPageSize,
+		},
 		"authenticationSchemes": []any{map[string]any{
 			"type":        "oauthbearertoken",
 			"name":        "OAuth Bearer Token",

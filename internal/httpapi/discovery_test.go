@@ -100,9 +100,9 @@ func TestSchemas(t *testing.T) {
 	res := e.get("/Schemas").mustStatus(t, http.StatusOK, "GET /Schemas")
 	b := res.Body
 	assert.Equal(t, []any{scim.MessageListResponse}, b["schemas"])
-	assert.Equal(t, 3.0, b["totalResults"])
+	assert.Equal(t, 4.0, b["totalResults"])
 	list := b["Resources"].([]any)
-	require.Len(t, list, 3)
+	require.Len(t, list, 4)
 	var ids []string
 	for _, s := range list {
 		sc := s.(map[string]any)
@@ -121,7 +121,7 @@ func TestSchemas(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, []string{scim.SchemaUser, scim.SchemaEnterpriseUser, scim.SchemaGroup}, ids)
+	assert.Equal(t, []string{scim.SchemaUser, scim.SchemaEnterpriseUser, scim.SchemaGroup, scim.SchemaServiceConfig}, ids)
 	assertNoNulls(t, "Schemas", b)
 
 	one := e.get("/Schemas/"+scim.SchemaEnterpriseUser).mustStatus(t, http.StatusOK, "GET /Schemas/enterprise")

@@ -443,12 +443,12 @@ func TestEntraDiscoveryAndNegative(t *testing.T) {
 				t.Parallel()
 				c := &entra{env: newEnv(t), mode: mode}
 				// 18. Schemas, ServiceProviderConfig, ResourceTypes.
-				schemas := mustList(t, c.get("/Schemas"), 3, "schemas")
+				schemas := mustList(t, c.get("/Schemas"), 4, "schemas")
 				var ids []any
 				for _, s := range schemas {
 					ids = append(ids, s["id"])
 				}
-				assert.ElementsMatch(t, []any{scim.SchemaUser, scim.SchemaGroup, enterpriseURN}, ids)
+				assert.ElementsMatch(t, []any{scim.SchemaUser, scim.SchemaGroup, enterpriseURN, scim.SchemaServiceConfig}, ids)
 				c.get("/ServiceProviderConfig").mustStatus(t, http.StatusOK, "spc")
 				mustList(t, c.get("/ResourceTypes"), 2, "resource types")
 

@@ -41,7 +41,8 @@ func (h *resourceHandler) search(w http.ResponseWriter, r *http.Request) {
 
 // searchParams turns a SearchRequest body into the equivalent query parameters. Keys compare
 // case-insensitively; "attributes" and "excludedAttributes" are arrays of strings (a plain
-// string is tolerated); startIndex and count are numbers (numeric strings are tolerated).
+// string is tolerated); startIndex and count are numbers (numeric strings are tolerated);
+// cursor is a string (RFC 9865 §3).
 func searchParams(obj map[string]any) (url.Values, error) {
 	q := url.Values{}
 	for k, v := range obj {
@@ -60,6 +61,16 @@ func searchParams(obj map[string]any) (url.Values, error) {
 				return nil, scim.InvalidValue("filter must be a string")
 			}
 			q.Set("filter", s)
+		case "cursor":
+			// RFC 9865 §3: the cursor travels in the body too; "" asks for the first page, so
+			// it is kept as a present, empty parameter. null is no cursor at all.
+			switch c := v.(type) {
+			case string:
+				q.Set("cursor", c)
+			case nil:
+			default:
+				return nil, scim.InvalidCursor("cursor must be a string: \"\" for the first page, then the nextCursor of the previous page")
+			}
 		case "startindex", "count":
 			switch n := v.(type) {
 			case json.Number:
@@ -98,9 +109,15 @@ func stringList(key string, v any) (string, error) {
 	return "", scim.InvalidValue("%s must be an array of strings", key)
 }
 
-// listQuery parses filter, startIndex and count. startIndex below 1 is 1 and a negative count
-// is 0 (RFC 7644 §3.4.2.4); count above the maximum is clamped; text that is not an integer
-// is a 400 invalidValue.
+// listQuery parses filter, startIndex, cursor and count. startIndex below 1 is 1 and a
+// negative count is 0 (RFC 7644 §3.4.2.4, RFC 9865 §2); count above the maximum is clamped;
+// text that is not an integer is a 400 invalidValue.
+//
+// Index pagination stays the default (what Entra ID and every client written before RFC 9865
+// send, and what RFC 9865 §2.4 asks of providers that add cursors). A cursor parameter, even
+// empty (`?cursor` or `?cursor=`, the first page), selects cursor pagination; the cursor itself
+// is checked by the store, which knows the list it must belong to. startIndex and cursor
+// together ask for both methods at once: a 400 rather than a guess (RFC 9865 §2.1, §2.4).
 func (h *resourceHandler) listQuery(q url.Values) (scim.Query, error) {
 	query := scim.Query{StartIndex: 1, Count: h.pageSize}
 	if f := strings.TrimSpace(queryParam(q, "filter")); f != "" {
@@ -109,6 +126,13 @@ func (h *resourceHandler) listQuery(q url.Values) (scim.Query, error) {
 			return query, err
 		}
 		query.Filter = expr
+	}
+	if cursor, ok := queryParamPresent(q, "cursor"); ok {
+		if strings.TrimSpace(queryParam(q, "startIndex")) != "" {
+			return query, scim.InvalidValue("startIndex and cursor cannot be combined: startIndex asks for index " +
+				"pagination, cursor for cursor pagination; send one of them")
+		}
+		query.ByCursor, query.Cursor = true, cursor
 	}
 	if s := strings.TrimSpace(queryParam(q, "startIndex")); s != "" {
 		n, err := strconv.Atoi(s)
@@ -125,6 +149,34 @@ func (h *resourceHandler) listQuery(q url.Values) (scim.Query, error) {
 		query.Count = min(max(n, 0), h.maxPageSize)
 	}
 	return query, nil
+}
+
+// queryParamPresent returns the first value of the parameter name (compared
+// case-insensitively, as queryParam does) and whether the parameter is present at all, even
+// without a value: RFC 9865's first page is `?cursor` or `?cursor=`.
+func queryParamPresent(q url.Values, name string) (string, bool) {
+	if v, ok := q[name]; ok {
+		return firstOf(v), true
+	}
+	for k, v := range q {
+		if strings.EqualFold(k, name) {
+			return firstOf(v), true
+		}
+	}
+	return "", false
+}
+
+func firstOf(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// jsonString returns s as a JSON string literal.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }
 
 // truncate keeps client text quoted in error details short.
@@ -168,8 +220,20 @@ func (h *resourceHandler) listWith(w http.ResponseWriter, r *http.Request, q url
 	base := h.baseURLFor(r)
 	sr := newStreamResponse(w, http.StatusOK)
 	// "Resources" is always present, [] when empty: Entra ID's Test Connection expects it.
-	head := fmt.Sprintf(`{"schemas":["%s"],"totalResults":%d,"startIndex":%d,"itemsPerPage":%d,"Resources":[`,
-		scim.MessageListResponse, result.Total, query.StartIndex, len(result.Resources))
+	var head string
+	if query.ByCursor {
+		// A cursor page has no startIndex (RFC 9865 §2 examples); nextCursor is present on
+		// every page but the last. Cursors are base64url, but they are JSON-encoded all the same.
+		next := ""
+		if result.NextCursor != "" {
+			next = `,"nextCursor":` + jsonString(result.NextCursor)
+		}
+		head = fmt.Sprintf(`{"schemas":["%s"],"totalResults":%d,"itemsPerPage":%d%s,"Resources":[`,
+			scim.MessageListResponse, result.Total, len(result.Resources), next)
+	} else {
+		head = fmt.Sprintf(`{"schemas":["%s"],"totalResults":%d,"startIndex":%d,"itemsPerPage":%d,"Resources":[`,
+			scim.MessageListResponse, result.Total, query.StartIndex, len(result.Resources))
+	}
 	err = sr.writeString(head)
 	for i, res := range result.Resources {
 		if err == nil && i > 0 {

@@ -19,11 +19,13 @@ type Registry struct {
 }
 
 // NewRegistry returns a registry with the RFC 7643 §8.7 core User schema, the EnterpriseUser
-// extension and the core Group schema, and the resource types "User" (endpoint /Users, with the
-// enterprise extension, not required) and "Group" (endpoint /Groups).
+// extension and the core Group schema, the ServiceProviderConfig schema (with RFC 9865
+// pagination; no resource type uses it, /Schemas lists it), and the resource types "User"
+// (endpoint /Users, with the enterprise extension, not required) and "Group" (endpoint
+// /Groups).
 func NewRegistry() *Registry {
 	r := &Registry{
-		schemas:     []*Schema{userSchema(), enterpriseUserSchema(), groupSchema()},
+		schemas:     []*Schema{userSchema(), enterpriseUserSchema(), groupSchema(), serviceProviderConfigSchema()},
 		schemaByURN: map[string]*Schema{},
 		rtByName:    map[string]*ResourceType{},
 		attrs:       map[*Schema]map[string]*Attribute{},
@@ -63,8 +65,8 @@ func NewRegistry() *Registry {
 	return r
 }
 
-// Schemas returns every schema in a stable order: User, EnterpriseUser, Group. The caller must
-// not modify them.
+// Schemas returns every schema in a stable order: User, EnterpriseUser, Group,
+// ServiceProviderConfig. The caller must not modify them.
 func (r *Registry) Schemas() []*Schema { return r.schemas }
 
 // Schema returns the schema with the given URN (compared case-insensitively), or nil.

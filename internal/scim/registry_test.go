@@ -19,7 +19,7 @@ func TestRegistrySchemasAndResourceTypes(t *testing.T) {
 	for _, s := range r.Schemas() {
 		ids = append(ids, s.ID)
 	}
-	assert.Equal(t, []string{scim.SchemaUser, scim.SchemaEnterpriseUser, scim.SchemaGroup}, ids)
+	assert.Equal(t, []string{scim.SchemaUser, scim.SchemaEnterpriseUser, scim.SchemaGroup, scim.SchemaServiceConfig}, ids)
 	assert.Same(t, r.Schemas()[0], r.Schema("URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER"))
 	assert.Nil(t, r.Schema("urn:ietf:params:scim:schemas:extension:enterprise:2.0User"))
 

@@ -11,18 +11,29 @@ import (
 type Query struct {
 	// Filter selects resources; nil selects all.
 	Filter filter.Expr
-	// StartIndex is 1-based (RFC 7644 §3.4.2.4).
+	// StartIndex is 1-based (RFC 7644 §3.4.2.4). Ignored with ByCursor.
 	StartIndex int
 	// Count is the page size, already clamped to the server maximum; 0 asks for totalResults
 	// only.
 	Count int
+	// ByCursor selects cursor pagination (RFC 9865) instead of StartIndex: the page starts
+	// after the position Cursor names, or at the beginning when Cursor is "".
+	ByCursor bool
+	// Cursor is, with ByCursor, "" for the first page or the NextCursor of an earlier page of
+	// the same list (same resource type and filter). Anything else makes the store answer
+	// 400 invalidCursor.
+	Cursor string
 }
 
 // ListResult is one page of a list.
 type ListResult struct {
-	// Total is the exact number of resources matching the filter.
+	// Total is the exact number of resources matching the filter, in both pagination modes.
 	Total     int
 	Resources []*Resource
+	// NextCursor is set, with Query.ByCursor, when resources follow this page: the cursor of
+	// the next page. "" on the last page (RFC 9865 §2: its absence is what ends a walk) and
+	// when Count was 0.
+	NextCursor string
 }
 
 // Tenant is one customer of scimd; every resource and token belongs to exactly one.

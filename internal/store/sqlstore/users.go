@@ -345,9 +345,26 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query, wi
 	return res, nil
 }
 
-// list runs the count and page queries of a list request over table.
+// list runs the count and page queries of a list request over table, paged by index
+// (LIMIT/OFFSET) or, with q.ByCursor, by keyset cursor (RFC 9865).
+//
+// Both orders are (created_at, id), served by the (tenant_id, created_at, id) index. OFFSET n
+// makes the database read and discard n rows, so a deep index page costs O(n); a cursor page
+// starts at its position with one index range, `(created_at, id) > (?, ?)`, a row-value
+// comparison both Postgres and SQLite turn into an index bound, so it costs O(page) wherever it
+// is in the tenant. totalResults stays exact in both modes: the COUNT is still O(matches), but
+// it reads only the index, not the rows an OFFSET skips.
 func (s *Store) list(ctx context.Context, tenantID string, rt *scim.ResourceType, table, selectList string,
 	q scim.Query, scan func(rowScanner) (*scim.Resource, error)) (*scim.ListResult, error) {
+	// The cursor is checked before anything else, so a bad one is a 400 whatever the tenant.
+	var after *scim.CursorPosition
+	if q.ByCursor && q.Cursor != "" {
+		pos, err := scim.DecodeCursor(q.Cursor, rt.Name, q.Filter)
+		if err != nil {
+			return nil, err
+		}
+		after = &pos
+	}
 	out := &scim.ListResult{Resources: []*scim.Resource{}}
 	if !validID(tenantID) {
 		return out, nil
@@ -363,12 +380,25 @@ func (s *Store) list(ctx context.Context, tenantID string, rt *scim.ResourceType
 	if err := count.queryRow(ctx, s.db).Scan(&out.Total); err != nil {
 		return nil, s.translate(ctx, err)
 	}
-	offset := max(q.StartIndex, 1) - 1
-	if q.Count <= 0 || offset >= out.Total {
+	if q.Count <= 0 || out.Total == 0 {
 		return out, nil
 	}
-	page := newStmt(s.d).add(selectList).raw(where.String(), where.args...).
-		add(` ORDER BY `+table+`.created_at, `+table+`.id LIMIT ? OFFSET ?`, q.Count, offset)
+	page := newStmt(s.d).add(selectList).raw(where.String(), where.args...)
+	order := ` ORDER BY ` + table + `.created_at, ` + table + `.id`
+	if q.ByCursor {
+		if after != nil {
+			page.add(` AND (`+table+`.created_at, `+table+`.id) > (?, ?)`, s.d.TimeColumnArg(after.Created), after.ID)
+		}
+		// One row more than the page tells whether another page follows, so that the last
+		// page carries no nextCursor (RFC 9865 §2) without a second query.
+		page.add(order+` LIMIT ?`, q.Count+1)
+	} else {
+		offset := max(q.StartIndex, 1) - 1
+		if offset >= out.Total {
+			return out, nil
+		}
+		page.add(order+` LIMIT ? OFFSET ?`, q.Count, offset)
+	}
 	rows, err := page.query(ctx, s.db)
 	if err != nil {
 		return nil, s.translate(ctx, err)
@@ -383,6 +413,16 @@ func (s *Store) list(ctx context.Context, tenantID string, rt *scim.ResourceType
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.translate(ctx, err)
+	}
+	if q.ByCursor && len(out.Resources) > q.Count {
+		out.Resources = out.Resources[:q.Count]
+		// The position is the last row's created_at as the database returned it (the stored
+		// microseconds), never a time computed in Go, so the next page starts exactly after it.
+		last := out.Resources[q.Count-1]
+		out.NextCursor, err = scim.EncodeCursor(rt.Name, q.Filter, scim.CursorPosition{Created: last.Meta.Created, ID: last.ID})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -66,6 +66,11 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ListPagination", testListPagination},
 		{"ListFilter", testListFilter},
+		{"CursorWalk", testCursorWalk},
+		{"CursorTies", testCursorTies},
+		{"CursorPrecision", testCursorPrecision},
+		{"CursorConcurrentWrites", testCursorConcurrentWrites},
+		{"CursorInvalid", testCursorInvalid},
 		{"TenantIsolation", testTenantIsolation},
 		{"Events", testEvents},
 	}
