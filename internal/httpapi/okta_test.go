@@ -396,6 +396,7 @@ func TestOktaGroupPush(t *testing.T) {
 		assert.ElementsMatch(t, []string{alice, carol}, e.storedMemberIDs(gid))
 		aiw = e.put("/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"`+gid+`",
 			"displayName":"Engineering EU","members":[`+member(carol)+`]}`).mustStatus(t, http.StatusOK, "PUT group, alice left")
+		assert.ElementsMatch(t, []string{carol}, memberIDs(aiw.Body))
 		assert.ElementsMatch(t, []string{carol}, e.storedMemberIDs(gid))
 
 		// A deactivated user keeps its memberships; Okta removes members itself when it wants to.
