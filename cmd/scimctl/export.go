@@ -21,10 +21,11 @@ type porter interface {
 
 const exportHelp = `Writes every user, group and membership of a tenant as newline-delimited JSON (format
 scimd-export version 1), read from one consistent snapshot while provisioning carries on.
-Ids, versions (ETags), timestamps and password hashes are kept, so that "scimctl import" on
-another database or backend serves the same resources. The file holds personal data and
-password hashes: --output creates it with mode 0600, and replaces FILE only when the export
-is complete. A progress line is shown on stderr when it is a terminal.`
+Ids, versions (ETags), timestamps, password hashes and the attribute documents as stored
+(values of custom schema extensions included; scimctl needs no schema file) are kept, so that
+"scimctl import" on another database or backend serves the same resources. The file holds
+personal data and password hashes: --output creates it with mode 0600, and replaces FILE only
+when the export is complete. A progress line is shown on stderr when it is a terminal.`
 
 const importHelp = `Reads a file written by "scimctl export" into a tenant that has no users or groups yet
 (--create-tenant creates the tenant when it does not exist). Everything is written in one

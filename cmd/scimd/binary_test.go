@@ -198,6 +198,7 @@ func TestBinaryExitCodes(t *testing.T) {
 	}{
 		{"bad flag value", []string{"--log-format", "xml"}, 2, "log-format"},
 		{"unknown flag", []string{"--no-such-flag"}, 2, "no-such-flag"},
+		{"unreadable schema extensions", []string{"--schema-extensions", "/nonexistent/extensions.json"}, 2, "invalid --schema-extensions"},
 		{"unreachable database", []string{"--database-url", "postgres://scimd@127.0.0.1:1/scimd?connect_timeout=2"}, 1, "database"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

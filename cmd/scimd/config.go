@@ -8,11 +8,13 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/scimd/scimd/cmd/internal/cliflag"
+	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/backend"
 )
 
@@ -33,6 +35,11 @@ type config struct {
 	devBootstrap       bool
 	tenantRateLimit    float64
 	tenantRateBurst    int
+	schemaExtensions   string
+	// registry is the schema registry: the built-in schemas and the --schema-extensions,
+	// whose ids are extensionIDs.
+	registry     *scim.Registry
+	extensionIDs []string
 }
 
 const usageHeader = `Usage: scimd [flags]
@@ -92,6 +99,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.tenantRateBurst, "tenant-rate-burst", 0,
 		"`requests` a tenant may send at once before --tenant-rate-limit applies (0: twice the rate)")
 	env.Bind("tenant-rate-burst", "SCIMD_TENANT_RATE_BURST")
+	fs.StringVar(&c.schemaExtensions, "schema-extensions", "",
+		"JSON `file` of custom extension schemas for User and Group, e.g. Entra ID custom attributes (see docs/operations.md)")
+	env.Bind("schema-extensions", "SCIMD_SCHEMA_EXTENSIONS")
 	fs.BoolVar(&c.devBootstrap, "dev-bootstrap", false,
 		"development: create tenant \"default\" and a token (kept in DATA-DIR/dev-token), create the database if missing, and print how to call the API")
 	env.Bind("dev-bootstrap", "SCIMD_DEV_BOOTSTRAP")
@@ -164,7 +174,48 @@ func (c *config) validate() error {
 	if c.devBootstrap && c.dataDir == "" {
 		return cliflag.Usagef("--dev-bootstrap needs --data-dir (HOME and XDG_DATA_HOME are unset)")
 	}
+	reg, exts, err := loadRegistry(c.schemaExtensions)
+	if err != nil {
+		return err
+	}
+	c.registry = reg
+	for _, e := range exts {
+		c.extensionIDs = append(c.extensionIDs, e.Schema.ID)
+	}
 	return nil
+}
+
+// maxSchemaExtensionsBytes bounds the --schema-extensions file; real ones are a few KiB.
+const maxSchemaExtensionsBytes = 1 << 20
+
+// loadRegistry builds the schema registry: the built-in schemas plus the extensions of the
+// file at path ("" for none). A file that cannot be read or is not valid is a *UsageError
+// naming it.
+func loadRegistry(path string) (*scim.Registry, []scim.Extension, error) {
+	if path == "" {
+		return scim.NewRegistry(), nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, cliflag.Usagef("invalid --schema-extensions: cannot read the file: %v", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSchemaExtensionsBytes+1))
+	if err != nil {
+		return nil, nil, cliflag.Usagef("invalid --schema-extensions: cannot read %s: %v", path, err)
+	}
+	if len(data) > maxSchemaExtensionsBytes {
+		return nil, nil, cliflag.Usagef("invalid --schema-extensions %s: the file is larger than %d bytes", path, maxSchemaExtensionsBytes)
+	}
+	exts, err := scim.ParseExtensions(data)
+	if err != nil {
+		return nil, nil, cliflag.Usagef("invalid --schema-extensions %s: %v", path, err)
+	}
+	reg, err := scim.NewRegistryWithExtensions(exts)
+	if err != nil {
+		return nil, nil, cliflag.Usagef("invalid --schema-extensions %s: %v", path, err)
+	}
+	return reg, exts, nil
 }
 
 // checkListen validates a host:port listen address without binding it.

@@ -29,7 +29,6 @@ import (
 	"github.com/scimd/scimd/cmd/internal/cliflag"
 	"github.com/scimd/scimd/internal/auth"
 	"github.com/scimd/scimd/internal/httpapi"
-	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/backend"
 )
 
@@ -59,6 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	if cfg.schemaExtensions != "" {
+		logger.Info("schema extensions loaded", "file", cfg.schemaExtensions, "schemas", cfg.extensionIDs)
+	}
 
 	// Bind first: a port that is taken should fail before we touch the database.
 	apiLn, err := net.Listen("tcp", cfg.listen)
@@ -82,6 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		StatementTimeout: cfg.dbStatementTimeout,
 		Migrate:          cfg.migrate,
 		CreateDatabase:   cfg.devBootstrap,
+		Registry:         cfg.registry,
 		Logger:           logger,
 	})
 	if err != nil {
@@ -119,7 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	handler := httpapi.New(httpapi.Config{
 		Store:           store,
-		Registry:        scim.NewRegistry(),
+		Registry:        cfg.registry,
 		Auth:            authn,
 		Logger:          logger,
 		Metrics:         metrics,

@@ -39,9 +39,10 @@ func testDatabaseURL() string {
 	return defaultTestDatabaseURL
 }
 
-// newPostgresStore returns a store on a fresh, migrated database that is dropped when the test
-// ends. It fails the test when Postgres cannot be reached.
-func newPostgresStore(t *testing.T) scim.Store {
+// newPostgresStore returns a store with registry reg (nil: scim.NewRegistry()) on a fresh,
+// migrated database that is dropped when the test ends, and a function that opens further
+// stores on the same database. It fails the test when Postgres cannot be reached.
+func newPostgresStore(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -59,14 +60,19 @@ func newPostgresStore(t *testing.T) scim.Store {
 			"`docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16`, "+
 			"or point SCIMD_TEST_DATABASE_URL at one.", admin, err)
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL})
-	require.NoError(t, err, "open test database %s", name)
+	// Registered first, so it runs after every store on the database is closed.
+	t.Cleanup(func() { dropDatabase(t, admin, name) })
+	open := func(reg *scim.Registry) *postgres.DB {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, Registry: reg})
+		require.NoError(t, err, "open test database %s", name)
+		t.Cleanup(db.Close)
+		return db
+	}
+	db := open(reg)
 	require.NoError(t, db.Migrate(ctx), "migrate test database %s", name)
-	t.Cleanup(func() {
-		db.Close()
-		dropDatabase(t, admin, name)
-	})
-	return db.Store()
+	return db.Store(), func(reg *scim.Registry) scim.Store { return open(reg).Store() }
 }
 
 // dropDatabase removes a test database, disconnecting whoever is still on it.
@@ -117,6 +123,8 @@ type env struct {
 	tenantB *scim.Tenant
 	tokenA  string
 	tokenB  string
+	// reopen opens another store on the same database (servers from eachBackend only).
+	reopen func(*scim.Registry) scim.Store
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -145,15 +153,16 @@ type envOption func(*httpapi.Config)
 // newEnvFunc builds a server over a fresh store of one backend, with tenants A and B.
 type newEnvFunc func(t *testing.T, opts ...envOption) *env
 
-// storeBackends are the store backends every test over a real store runs on, each opening a
-// fresh, migrated store that is removed when the test ends.
+// storeBackends are the store backends every test over a real store runs on. open opens a
+// store with registry reg (nil: scim.NewRegistry()) on a fresh, migrated database that is
+// removed when the test ends, and returns a function that opens more stores on it.
 func storeBackends() []struct {
 	name string
-	open func(t *testing.T) scim.Store
+	open func(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store)
 } {
 	return []struct {
 		name string
-		open func(t *testing.T) scim.Store
+		open func(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store)
 	}{
 		{"postgres", newPostgresStore},
 		{"sqlite", newSQLiteStore},
@@ -161,7 +170,8 @@ func storeBackends() []struct {
 }
 
 // eachBackend runs fn once per store backend, as parallel subtests named after the backend:
-// the HTTP behaviour must be the same on every backend. newEnv builds servers on that backend.
+// the HTTP behaviour must be the same on every backend. newEnv builds servers on that backend;
+// the store compiles filters with the registry the options give the server, as in scimd.
 func eachBackend(t *testing.T, fn func(t *testing.T, newEnv newEnvFunc)) {
 	t.Helper()
 	for _, b := range storeBackends() {
@@ -169,29 +179,47 @@ func eachBackend(t *testing.T, fn func(t *testing.T, newEnv newEnvFunc)) {
 			t.Parallel()
 			fn(t, func(t *testing.T, opts ...envOption) *env {
 				t.Helper()
-				return newEnvWithStore(t, b.open(t), true, opts...)
+				st, reopen := b.open(t, configured(opts).Registry)
+				e := newEnvWithStore(t, st, true, opts...)
+				e.reopen = reopen
+				return e
 			})
 		})
 	}
 }
 
-// newSQLiteStore returns a store on a fresh, migrated SQLite file in the test's temporary
-// directory.
-func newSQLiteStore(t *testing.T) scim.Store {
+// configured returns the configuration opts make of a zero Config.
+func configured(opts []envOption) httpapi.Config {
+	var cfg httpapi.Config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+// newSQLiteStore returns a store with registry reg (nil: scim.NewRegistry()) on a fresh,
+// migrated SQLite file in the test's temporary directory, and a function that opens further
+// stores on the same file.
+func newSQLiteStore(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "scimd.db")})
-	require.NoError(t, err, "open SQLite test database")
-	t.Cleanup(db.Close)
-	require.NoError(t, db.Migrate(ctx), "migrate SQLite test database")
-	return db.Store()
+	path := filepath.Join(t.TempDir(), "scimd.db")
+	open := func(reg *scim.Registry) *sqlite.DB {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Registry: reg})
+		require.NoError(t, err, "open SQLite test database")
+		t.Cleanup(db.Close)
+		return db
+	}
+	db := open(reg)
+	require.NoError(t, db.Migrate(context.Background()), "migrate SQLite test database")
+	return db.Store(), func(reg *scim.Registry) scim.Store { return open(reg).Store() }
 }
 
 // newEnvWithStore builds a server over st; with tenants, it creates tenants A and B in st.
 func newEnvWithStore(t *testing.T, st scim.Store, tenants bool, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, store: st, reg: scim.NewRegistry(), promReg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	e := &env{t: t, store: st}
 	e.tenantA = &scim.Tenant{ID: "tenant-a-id", Name: "tenant-a"}
 	e.tenantB = &scim.Tenant{ID: "tenant-b-id", Name: "tenant-b"}
 	if tenants {
@@ -203,13 +231,22 @@ func newEnvWithStore(t *testing.T, st scim.Store, tenants bool, opts ...envOptio
 		require.NoError(t, err)
 	}
 	e.tokenA, e.tokenB = "token-a-"+randomHex(8), "token-b-"+randomHex(8)
+	e.serve(opts)
+	return e
+}
+
+// serve builds e's handler over e.store with the tenants and tokens of e, configured by opts
+// (e.reg is the registry they set, scim.NewRegistry() when none).
+func (e *env) serve(opts []envOption) {
+	e.t.Helper()
+	e.promReg, e.logs = prometheus.NewRegistry(), &syncBuffer{}
 	auth := &fakeAuth{tokens: map[string]*scim.Token{
 		e.tokenA: {ID: "tok-a", TenantID: e.tenantA.ID, TenantName: e.tenantA.Name},
 		e.tokenB: {ID: "tok-b", TenantID: e.tenantB.ID, TenantName: e.tenantB.Name},
 	}}
 	cfg := httpapi.Config{
-		Store:          st,
-		Registry:       e.reg,
+		Store:          e.store,
+		Registry:       scim.NewRegistry(),
 		Auth:           auth,
 		Logger:         slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics:        httpapi.NewMetrics(e.promReg),
@@ -218,8 +255,20 @@ func newEnvWithStore(t *testing.T, st scim.Store, tenants bool, opts ...envOptio
 	for _, o := range opts {
 		o(&cfg)
 	}
+	e.reg = cfg.Registry
 	e.handler = httpapi.New(cfg)
-	return e
+}
+
+// sibling returns a second server on e's database, with e's tenants and tokens and a store
+// of its own, configured by opts (nothing of e's options carries over): scimd restarted with
+// another configuration. Only servers from eachBackend have one.
+func (e *env) sibling(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	require.NotNil(t, e.reopen, "sibling needs a server from eachBackend")
+	s := &env{t: t, tenantA: e.tenantA, tenantB: e.tenantB, tokenA: e.tokenA, tokenB: e.tokenB, reopen: e.reopen}
+	s.store = e.reopen(configured(opts).Registry)
+	s.serve(opts)
+	return s
 }
 
 // response is a recorded response with its body decoded when it is JSON.

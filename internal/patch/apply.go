@@ -21,7 +21,9 @@ import (
 //     invalidValue;
 //   - a value filter that matches nothing for remove, or for add/replace when the element
 //     cannot be created (see eqSeed): noTarget;
-//   - removing or clearing a required attribute: mutability (RFC 7644 §3.5.2.2).
+//   - removing or clearing a required attribute: mutability (RFC 7644 §3.5.2.2); a required
+//     attribute missing afterwards: invalidValue, unless it is one of an extension from
+//     configuration that the stored document lacked already (scim.Registry.CheckRequiredChange).
 //
 // Multi-valued add appends the values not already present (deep equality); replace
 // replaces the whole attribute; a value set to primary=true makes the attribute's other
@@ -48,7 +50,7 @@ func Apply(reg *scim.Registry, rt *scim.ResourceType, doc map[string]any, ops []
 	if err := a.checkRequiredKept(orig); err != nil {
 		return nil, err
 	}
-	if err := reg.CheckRequired(rt, a.doc); err != nil {
+	if err := reg.CheckRequiredChange(rt, orig, a.doc); err != nil {
 		return nil, err
 	}
 	if err := reg.CheckImmutable(rt, orig, a.doc); err != nil {

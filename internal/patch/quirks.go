@@ -45,22 +45,12 @@ func normalizeOpName(s string) string {
 	return ""
 }
 
-// resolveWithoutURN resolves an extension attribute named without its schema URN when exactly
-// one extension of rt defines it. Entra ID's legacy documentation (MS-SCIM Example 5, entra.md
-// §4.5) patches `"path": "manager"` for the enterprise manager; the RFC requires the URN.
+// resolveWithoutURN resolves an extension attribute named without its schema URN (see
+// scim.Registry.ResolveUnqualified). Entra ID's legacy documentation (MS-SCIM Example 5,
+// entra.md §4.5) patches `"path": "manager"` for the enterprise manager; the RFC requires the
+// URN.
 func resolveWithoutURN(reg *scim.Registry, rt *scim.ResourceType, p filter.AttrPath) (scim.Resolved, bool) {
-	if p.URN != "" {
-		return scim.Resolved{}, false
-	}
-	var found scim.Resolved
-	n := 0
-	for _, ext := range extensions(reg, rt) {
-		if r, ok := reg.ResolvePath(rt, filter.AttrPath{URN: ext.ID, Attr: p.Attr, Sub: p.Sub}); ok {
-			found = r
-			n++
-		}
-	}
-	return found, n == 1
+	return reg.ResolveUnqualified(rt, p)
 }
 
 // extensions returns the extension schemas of rt.

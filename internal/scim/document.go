@@ -536,11 +536,49 @@ func (r *Registry) CheckImmutable(rt *ResourceType, old, next map[string]any) er
 }
 
 // CheckRequired returns a 400 invalidValue *Error naming the first required attribute (RFC
-// 7643 required=true: User userName, Group displayName, and required sub-attributes of values
-// that are present) missing from doc. Extension attributes are checked when the extension is
-// present in doc or required by rt. Normalize calls it; PATCH calls it after applying its
-// operations.
+// 7643 required=true: User userName, Group displayName, required attributes of configured
+// extensions, and required sub-attributes of values that are present) missing from doc.
+// Extension attributes are checked when the extension is present in doc or required by rt.
+// Normalize calls it for POST and PUT bodies.
 func (r *Registry) CheckRequired(rt *ResourceType, doc map[string]any) error {
+	if missing := r.missingRequired(rt, doc); len(missing) > 0 {
+		return InvalidValue("missing required attribute %q", missing[0].path)
+	}
+	return nil
+}
+
+// CheckRequiredChange is CheckRequired for a document next that replaces old (PATCH), except
+// that a required attribute of an extension from configuration that old lacked too is not
+// reported: a resource stored before the operator made the attribute required can still be
+// patched, for example disabled by an identity provider that has no value for it. A patch
+// cannot make things worse: a required value old had, or a new extension object without its
+// required attributes, is still an error, and so is any built-in required attribute missing.
+func (r *Registry) CheckRequiredChange(rt *ResourceType, old, next map[string]any) error {
+	missing := r.missingRequired(rt, next)
+	if len(missing) == 0 {
+		return nil
+	}
+	before := r.missingRequired(rt, old)
+	for _, m := range missing {
+		if !m.custom || !slices.Contains(before, m) {
+			return InvalidValue("missing required attribute %q", m.path)
+		}
+	}
+	return nil
+}
+
+// missingAttr is a required attribute missing from a document: its path, and whether it
+// belongs to an extension from configuration.
+type missingAttr struct {
+	path   string
+	custom bool
+}
+
+// missingRequired returns the required attributes missing from doc (see CheckRequired), in
+// schema order; a required sub-attribute missing from several elements is listed once per
+// element.
+func (r *Registry) missingRequired(rt *ResourceType, doc map[string]any) []missingAttr {
+	var missing []missingAttr
 	for i, s := range r.ResourceTypeSchemas(rt) {
 		d, prefix := doc, ""
 		if i > 0 {
@@ -553,7 +591,7 @@ func (r *Registry) CheckRequired(rt *ResourceType, doc map[string]any) error {
 		for _, a := range s.Attributes {
 			v := d[a.Name]
 			if a.Required && a.Mutability != ReadOnly && IsUnassigned(v) {
-				return InvalidValue("missing required attribute %q", prefix+a.Name)
+				missing = append(missing, missingAttr{prefix + a.Name, r.custom[s]})
 			}
 			if a.Type != TypeComplex || v == nil {
 				continue
@@ -566,13 +604,13 @@ func (r *Registry) CheckRequired(rt *ResourceType, doc map[string]any) error {
 				m, _ := e.(map[string]any)
 				for _, sub := range a.SubAttributes {
 					if sub.Required && sub.Mutability != ReadOnly && IsUnassigned(m[sub.Name]) {
-						return InvalidValue("missing required attribute %q", prefix+a.Name+"."+sub.Name)
+						missing = append(missing, missingAttr{prefix + a.Name + "." + sub.Name, r.custom[s]})
 					}
 				}
 			}
 		}
 	}
-	return nil
+	return missing
 }
 
 func extensionRequired(rt *ResourceType, urn string) bool {

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/scimd/scimd/internal/filter"
@@ -16,6 +17,8 @@ type Registry struct {
 	// attrs indexes every schema's top-level attributes by Fold(name).
 	attrs  map[*Schema]map[string]*Attribute
 	common map[string]*Attribute // id, externalId, meta by Fold(name)
+	// custom holds the extensions from configuration (NewRegistryWithExtensions).
+	custom map[*Schema]bool
 }
 
 // NewRegistry returns a registry with the RFC 7643 §8.7 core User schema, the EnterpriseUser
@@ -24,30 +27,81 @@ type Registry struct {
 // (endpoint /Users, with the enterprise extension, not required) and "Group" (endpoint
 // /Groups).
 func NewRegistry() *Registry {
-	r := &Registry{
-		schemas:     []*Schema{userSchema(), enterpriseUserSchema(), groupSchema(), serviceProviderConfigSchema()},
-		schemaByURN: map[string]*Schema{},
-		rtByName:    map[string]*ResourceType{},
-		attrs:       map[*Schema]map[string]*Attribute{},
-		common:      map[string]*Attribute{},
-		resourceTypes: []*ResourceType{
-			{
-				ID:          ResourceUser,
-				Name:        ResourceUser,
-				Endpoint:    "/Users",
-				Description: "User Account",
-				Schema:      SchemaUser,
-				Extensions:  []SchemaExtension{{Schema: SchemaEnterpriseUser, Required: false}},
-			},
-			{
-				ID:          ResourceGroup,
-				Name:        ResourceGroup,
-				Endpoint:    "/Groups",
-				Description: "Group",
-				Schema:      SchemaGroup,
-			},
-		},
+	r, err := NewRegistryWithExtensions(nil)
+	if err != nil {
+		panic(err) // no extensions: nothing can collide
 	}
+	return r
+}
+
+// NewRegistryWithExtensions returns NewRegistry's registry with the operator-defined
+// extensions exts (see ParseExtensions) added: each is listed, not required, in its resource
+// type's schemaExtensions after the built-in ones, and in Schemas after its resource type's
+// built-in schemas. It checks again what ParseExtensions checks about the ids and resource
+// types, so that a hand-built Extension cannot make an ambiguous registry. The registry keeps
+// the schemas; the caller must not modify them afterwards.
+func NewRegistryWithExtensions(exts []Extension) (*Registry, error) {
+	user := &ResourceType{
+		ID:          ResourceUser,
+		Name:        ResourceUser,
+		Endpoint:    "/Users",
+		Description: "User Account",
+		Schema:      SchemaUser,
+		Extensions:  []SchemaExtension{{Schema: SchemaEnterpriseUser, Required: false}},
+	}
+	group := &ResourceType{
+		ID:          ResourceGroup,
+		Name:        ResourceGroup,
+		Endpoint:    "/Groups",
+		Description: "Group",
+		Schema:      SchemaGroup,
+	}
+	userSchemas := []*Schema{userSchema(), enterpriseUserSchema()}
+	groupSchemas := []*Schema{groupSchema()}
+	spc := serviceProviderConfigSchema()
+
+	taken := []string{SchemaUser, SchemaEnterpriseUser, SchemaGroup, SchemaServiceConfig}
+	owner := map[string]string{}
+	for _, id := range taken {
+		owner[Fold(id)] = "the built-in schema " + id
+	}
+	for i, e := range exts {
+		if e.Schema == nil {
+			return nil, fmt.Errorf("extension %d has no schema", i+1)
+		}
+		id := e.Schema.ID
+		if err := checkExtensionID(id); err != nil {
+			return nil, fmt.Errorf("extension %d: %w", i+1, err)
+		}
+		if err := checkSchemaIDFree(id, taken, owner); err != nil {
+			return nil, fmt.Errorf("extension %d: %w", i+1, err)
+		}
+		taken = append(taken, id)
+		owner[Fold(id)] = fmt.Sprintf("extension %d (%s)", i+1, id)
+		switch {
+		case strings.EqualFold(e.ResourceType, ResourceUser):
+			user.Extensions = append(user.Extensions, SchemaExtension{Schema: id})
+			userSchemas = append(userSchemas, e.Schema)
+		case strings.EqualFold(e.ResourceType, ResourceGroup):
+			group.Extensions = append(group.Extensions, SchemaExtension{Schema: id})
+			groupSchemas = append(groupSchemas, e.Schema)
+		default:
+			return nil, fmt.Errorf(`extension %d (%s): unknown resource type %q; use "User" or "Group"`, i+1, id, e.ResourceType)
+		}
+	}
+
+	r := &Registry{
+		schemaByURN:   map[string]*Schema{},
+		rtByName:      map[string]*ResourceType{},
+		attrs:         map[*Schema]map[string]*Attribute{},
+		common:        map[string]*Attribute{},
+		custom:        map[*Schema]bool{},
+		resourceTypes: []*ResourceType{user, group},
+	}
+	for _, e := range exts {
+		r.custom[e.Schema] = true
+	}
+	r.schemas = append(append(append(r.schemas, userSchemas...), groupSchemas...), spc)
 	for _, s := range r.schemas {
 		r.schemaByURN[Fold(s.ID)] = s
 		idx := map[string]*Attribute{}
@@ -62,11 +116,12 @@ func NewRegistry() *Registry {
 	for _, a := range commonAttributes() {
 		r.common[Fold(a.Name)] = a
 	}
-	return r
+	return r, nil
 }
 
-// Schemas returns every schema in a stable order: User, EnterpriseUser, Group,
-// ServiceProviderConfig. The caller must not modify them.
+// Schemas returns every schema in a stable order: User, EnterpriseUser, the User extensions
+// from configuration, Group, the Group extensions from configuration, ServiceProviderConfig.
+// The caller must not modify them.
 func (r *Registry) Schemas() []*Schema { return r.schemas }
 
 // Schema returns the schema with the given URN (compared case-insensitively), or nil.
@@ -217,4 +272,29 @@ func (r *Registry) ResolvePath(rt *ResourceType, p filter.AttrPath) (Resolved, b
 		}
 	}
 	return res, true
+}
+
+// ResolveUnqualified resolves p, an extension attribute named without its schema URN (p.URN
+// is ""), which RFC 7644 does not allow but Entra ID's legacy requests send for the enterprise
+// manager (`"path": "manager"`, `manager eq "…"`). The built-in extensions are tried first, so
+// that an extension from configuration with an attribute of the same name cannot make those
+// requests ambiguous; among the extensions from configuration the name must be unique.
+func (r *Registry) ResolveUnqualified(rt *ResourceType, p filter.AttrPath) (Resolved, bool) {
+	if p.URN != "" {
+		return Resolved{}, false
+	}
+	var found Resolved
+	n := 0
+	for _, ext := range r.extensions(rt) {
+		res, ok := r.ResolvePath(rt, filter.AttrPath{URN: ext.ID, Attr: p.Attr, Sub: p.Sub})
+		if !ok {
+			continue
+		}
+		if !r.custom[ext] {
+			return res, true
+		}
+		found = res
+		n++
+	}
+	return found, n == 1
 }

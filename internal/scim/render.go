@@ -11,10 +11,12 @@ import (
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
 // Render builds the SCIM JSON object of res: "schemas" (the core schema and the extensions the
-// document has), "id", "externalId" when set, "meta" {resourceType, created, lastModified,
+// document has values for), "id", "externalId" when set, "meta" {resourceType, created, lastModified,
 // location, version}, the document's attributes filtered by proj, then a User's "groups" and a
 // Group's "members" when they were loaded (non-nil), not empty and wanted by proj. baseURL is
-// the service root, e.g. "https://h/scim/v2". Password is never rendered. The result shares
+// the service root, e.g. "https://h/scim/v2". Password is never rendered, nor are values
+// stored under a schema or attribute the registry no longer has (an extension removed from the
+// configuration): they stay in the document, unseen. The result shares
 // unfiltered values with res.Attributes; callers must not modify it.
 func (r *Registry) Render(res *Resource, baseURL string, proj Projection) map[string]any {
 	rt := r.ResourceType(res.Type)
@@ -28,8 +30,15 @@ func (r *Registry) Render(res *Resource, baseURL string, proj Projection) map[st
 		schemas = append(schemas, rt.Schema)
 	}
 	for _, ext := range r.extensions(rt) {
-		if m, ok := res.Attributes[ext.ID].(map[string]any); ok && len(m) > 0 {
-			schemas = append(schemas, ext.ID)
+		m, _ := res.Attributes[ext.ID].(map[string]any)
+		for name := range m {
+			if r.attribute(ext, name) != nil {
+				// An extension is listed when the document has a value for an attribute it
+				// still defines; values of attributes removed from its configuration are kept
+				// in the database but neither rendered nor counted.
+				schemas = append(schemas, ext.ID)
+				break
+			}
 		}
 	}
 	out["schemas"] = schemas

@@ -55,6 +55,10 @@ type Options struct {
 	CreateDatabase bool
 	// ApplicationName is reported to PostgreSQL (pg_stat_activity); default "scimd".
 	ApplicationName string
+	// Registry is the schema registry the store compiles filters against; it must be the one
+	// the HTTP API serves, so that filters on extension attributes from configuration resolve.
+	// nil means scim.NewRegistry() (the built-in schemas).
+	Registry *scim.Registry
 	// Logger receives what Open does (migrations applied); nil discards.
 	Logger *slog.Logger
 }
@@ -179,6 +183,7 @@ func openPostgres(ctx context.Context, opts Options) (*Backend, error) {
 		MaxConns:         opts.MaxConns,
 		StatementTimeout: opts.StatementTimeout,
 		ApplicationName:  opts.ApplicationName,
+		Registry:         opts.Registry,
 	})
 	if err != nil {
 		return nil, connectError(cfg, opts.URL, err)
@@ -197,7 +202,7 @@ func openSQLite(ctx context.Context, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, &URLError{Reason: "invalid SQLite database URL: " + err.Error()}
 	}
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, MaxConns: int(opts.MaxConns)})
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, MaxConns: int(opts.MaxConns), Registry: opts.Registry})
 	if err != nil {
 		return nil, &OpenError{
 			msg: err.Error() + "; check that the directory exists or can be created and is writable, " +

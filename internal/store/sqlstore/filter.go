@@ -284,17 +284,9 @@ type target struct {
 func (c *compiler) resolvePath(p filter.AttrPath) (scim.Resolved, error) {
 	base, ok := c.reg.ResolvePath(c.rt, filter.AttrPath{URN: p.URN, Attr: p.Attr})
 	if !ok && p.URN == "" {
-		// Entra ID filters on extension attributes without their URN ("manager eq ..."); accept
-		// an unqualified name that exactly one extension of the resource type defines.
-		for _, ext := range c.rt.Extensions {
-			if r, found := c.reg.ResolvePath(c.rt, filter.AttrPath{URN: ext.Schema, Attr: p.Attr}); found {
-				if ok {
-					ok = false // ambiguous
-					break
-				}
-				base, ok = r, true
-				p.URN = ext.Schema
-			}
+		// Entra ID filters on extension attributes without their URN ("manager eq ...").
+		if base, ok = c.reg.ResolveUnqualified(c.rt, filter.AttrPath{Attr: p.Attr}); ok {
+			p.URN = base.Schema.ID
 		}
 	}
 	if !ok {
