@@ -288,3 +288,34 @@ func TestUnknownAttributesDropped(t *testing.T) {
 		assert.Equal(t, 1.0, e.counterValue("scim_provisioning_operations_total", map[string]string{"resource_type": "User", "operation": "replace"}))
 	})
 }
+
+// TestPatchRemoveMembersByFilter replays RFC 7644 §3.5.2.2 removals with member filters other
+// than Entra ID's members[value eq "id"]: they remove exactly the members the filter matches.
+func TestPatchRemoveMembersByFilter(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		e := newEnv(t)
+		alice := e.createUser("alice@example.com", map[string]any{"displayName": "Alice"})
+		bob := e.createUser("bob@example.com", map[string]any{"displayName": "Bob"})
+		sub := e.createGroup("Contractors")
+		gid := e.createGroup("Engineering", alice, bob, sub)
+		remove := func(path string) *response {
+			return e.patch("/Groups/"+gid, map[string]any{"schemas": []string{scim.MessagePatchOp},
+				"Operations": []any{map[string]any{"op": "remove", "path": path}}})
+		}
+
+		remove(`members[type eq "Group"]`).mustStatus(t, http.StatusNoContent, "remove the nested group")
+		g := e.get("/Groups/"+gid).mustStatus(t, http.StatusOK, "group")
+		assert.ElementsMatch(t, []string{alice, bob}, memberIDs(g.Body))
+
+		remove(`members[display eq "ALICE" and type eq "User"]`).mustStatus(t, http.StatusNoContent, "remove by display")
+		g = e.get("/Groups/"+gid).mustStatus(t, http.StatusOK, "group")
+		assert.Equal(t, []string{bob}, memberIDs(g.Body))
+
+		remove(`members[display sw "nobody"]`).mustStatus(t, http.StatusNoContent, "a filter matching nobody is not an error")
+		assertSCIMError(t, remove(`members[manager eq "x"]`), http.StatusBadRequest, scim.TypeInvalidFilter, "unknown sub-attribute")
+		assertSCIMError(t, remove(`members[$ref eq "x"]`), http.StatusBadRequest, scim.TypeInvalidFilter, "$ref is not filterable")
+		g = e.get("/Groups/"+gid).mustStatus(t, http.StatusOK, "group")
+		assert.Equal(t, []string{bob}, memberIDs(g.Body), "refused removals change nothing")
+	})
+}

@@ -670,7 +670,10 @@ func (a *applier) applyMembers(op string, p *filter.Path, value any) error {
 		}
 		ids, ok := memberFilterIDs(p.Filter)
 		if !ok {
-			return scim.InvalidFilter(`a filter on "members" must compare "value" with eq (members[value eq "id"])`)
+			// Any other filter (members[type eq "Group"], members[display sw "Ops"], value
+			// with other operators) is evaluated by the store on the membership rows.
+			a.res.MemberOps = append(a.res.MemberOps, scim.MemberOp{Kind: scim.MemberRemoveWhere, Filter: p.Filter})
+			return nil
 		}
 		members := make([]scim.Member, len(ids))
 		for i, id := range ids {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimd/scimd/internal/filter"
 	"github.com/scimd/scimd/internal/scim"
 )
 
@@ -639,6 +640,14 @@ func TestApplyPassword(t *testing.T) {
 
 func member(id string) scim.Member { return scim.Member{Value: id} }
 
+func mustFilter(s string) filter.Expr {
+	e, err := filter.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
 func TestApplyGroup(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -686,6 +695,18 @@ func TestApplyGroup(t *testing.T) {
 			ops:     `{"op":"remove","path":"members[value eq \"a\" or value eq \"b\"]"}`,
 			want:    func(map[string]any) {},
 			wantOps: []scim.MemberOp{{Kind: scim.MemberRemove, Members: []scim.Member{member("a"), member("b")}}},
+		},
+		{
+			name:    "remove by any other member filter: evaluated by the store",
+			ops:     `{"op":"remove","path":"members[type eq \"Group\" and not (display sw \"Keep\")]"}`,
+			want:    func(map[string]any) {},
+			wantOps: []scim.MemberOp{{Kind: scim.MemberRemoveWhere, Filter: mustFilter(`type eq "Group" and not (display sw "Keep")`)}},
+		},
+		{
+			name:    "remove by value with another operator",
+			ops:     `{"op":"remove","path":"members[value sw \"7f\"]"}`,
+			want:    func(map[string]any) {},
+			wantOps: []scim.MemberOp{{Kind: scim.MemberRemoveWhere, Filter: mustFilter(`value sw "7f"`)}},
 		},
 		{
 			name:    "postman remove all members without a value",
@@ -817,7 +838,6 @@ func TestApplyErrors(t *testing.T) {
 		{"members sub-attribute", scim.ResourceGroup, `{"op":"replace","path":"members.value","value":"x"}`, scim.TypeMutability},
 		{"members filter with sub-attribute", scim.ResourceGroup, `{"op":"replace","path":"members[value eq \"x\"].display","value":"x"}`, scim.TypeMutability},
 		{"members unknown sub-attribute", scim.ResourceGroup, `{"op":"replace","path":"members.foo","value":"x"}`, scim.TypeInvalidPath},
-		{"members filter on display", scim.ResourceGroup, `{"op":"remove","path":"members[display eq \"x\"]"}`, scim.TypeInvalidFilter},
 		{"members filter for add", scim.ResourceGroup, `{"op":"add","path":"members[value eq \"x\"]","value":{"value":"x"}}`, scim.TypeInvalidPath},
 		{"member value not a string", scim.ResourceGroup, `{"op":"add","path":"members","value":[{"value":5}]}`, scim.TypeInvalidValue},
 		{"member not an object", scim.ResourceGroup, `{"op":"add","path":"members","value":[5]}`, scim.TypeInvalidValue},

@@ -127,16 +127,22 @@ type MemberOpKind int
 
 // Member set operations.
 const (
-	MemberAdd       MemberOpKind = iota + 1 // add Members, ignoring ones already there
-	MemberRemove                            // remove Members (by Value), ignoring absent ones
-	MemberReplace                           // make Members the whole set
-	MemberRemoveAll                         // remove every member
+	MemberAdd         MemberOpKind = iota + 1 // add Members, ignoring ones already there
+	MemberRemove                              // remove Members (by Value), ignoring absent ones
+	MemberReplace                             // make Members the whole set
+	MemberRemoveAll                           // remove every member
+	MemberRemoveWhere                         // remove the members Filter matches
 )
 
 // MemberOp is one set operation on a group's members.
 type MemberOp struct {
 	Kind    MemberOpKind
 	Members []Member
+	// Filter, for MemberRemoveWhere, is the inner filter of a PATCH path members[filter]: it
+	// names the sub-attributes of "members" (value, type and display; $ref is not filterable).
+	// The store evaluates it on the membership rows; a filter it cannot evaluate is a 400
+	// invalidFilter.
+	Filter filter.Expr
 }
 
 // GroupPatch is the effect of one PATCH on a group, applied by the store in one transaction.

@@ -523,27 +523,69 @@ func (c *compiler) tableSource(attr string) *source {
 		}
 	case c.table == "groups" && attr == "members":
 		a := c.alias("gm")
-		return &source{
-			from:  "group_members " + a,
-			where: a + ".tenant_id = groups.tenant_id AND " + a + ".group_id = groups.id",
-			field: func(sub *scim.Attribute) (operand, bool) {
-				switch {
-				case sub == nil:
-					return operand{}, true
-				case sub.Name == "value":
-					return operand{sql: a + ".member_id", attr: sub, uuid: true}, true
-				case sub.Name == "type":
-					return operand{sql: a + ".member_type", attr: sub}, true
-				case sub.Name == "display":
-					u, g := c.alias("u"), c.alias("g")
-					return operand{sql: "COALESCE((SELECT " + u + ".display_name_fold FROM users " + u + " WHERE " + u + ".tenant_id = " + a + ".tenant_id AND " + u + ".id = " + a + ".member_id), " +
-						"(SELECT " + g + ".display_name_fold FROM groups " + g + " WHERE " + g + ".tenant_id = " + a + ".tenant_id AND " + g + ".id = " + a + ".member_id))", attr: sub, folded: true}, true
-				}
-				return operand{}, false
-			},
-		}
+		src := c.memberSource(a)
+		src.from = "group_members " + a
+		src.where = a + ".tenant_id = groups.tenant_id AND " + a + ".group_id = groups.id"
+		return src
 	}
 	return nil
+}
+
+// memberSource is the source of a group's members whose rows are group_members rows named a;
+// the caller sets from and where (none when a is the table of the statement itself).
+func (c *compiler) memberSource(a string) *source {
+	return &source{
+		field: func(sub *scim.Attribute) (operand, bool) {
+			switch {
+			case sub == nil:
+				return operand{}, true
+			case sub.Name == "value":
+				return operand{sql: a + ".member_id", attr: sub, uuid: true}, true
+			case sub.Name == "type":
+				return operand{sql: a + ".member_type", attr: sub}, true
+			case sub.Name == "display":
+				u, g := c.alias("u"), c.alias("g")
+				return operand{sql: "COALESCE((SELECT " + u + ".display_name_fold FROM users " + u + " WHERE " + u + ".tenant_id = " + a + ".tenant_id AND " + u + ".id = " + a + ".member_id), " +
+					"(SELECT " + g + ".display_name_fold FROM groups " + g + " WHERE " + g + ".tenant_id = " + a + ".tenant_id AND " + g + ".id = " + a + ".member_id))", attr: sub, folded: true}, true
+			}
+			return operand{}, false
+		},
+	}
+}
+
+// CompileMemberFilter compiles the inner filter of a PATCH path members[filter] (RFC 7644
+// §3.5.2.2: remove the members the filter matches) into a predicate over one row of
+// group_members, referred to by the table's own name, as in
+// "DELETE FROM group_members WHERE … AND (predicate)". It accepts what CompileFilter accepts
+// inside members[...] of a Groups filter: value, type and display with every operator, and,
+// or, not. Placeholders are numbered from argStart.
+func CompileMemberFilter(reg *scim.Registry, d FilterDialect, inner filter.Expr, argStart int) (where string, args []any, err error) {
+	if reg == nil || d == nil {
+		return "", nil, fmt.Errorf("compile member filter: nil registry or dialect")
+	}
+	rt := reg.ResourceType(scim.ResourceGroup)
+	if rt == nil {
+		return "", nil, fmt.Errorf("compile member filter: no Group resource type")
+	}
+	if argStart < 1 {
+		argStart = 1
+	}
+	c := &compiler{reg: reg, rt: rt, d: d, table: "groups", argStart: argStart}
+	res, err := c.resolvePath(filter.AttrPath{Attr: "members"})
+	if err != nil {
+		return "", nil, err
+	}
+	if inner == nil {
+		return "", nil, scim.InvalidFilter("empty value filter on %q", "members")
+	}
+	if _, err := c.innerSubs(res.Attr, "members", inner, nil); err != nil {
+		return "", nil, err
+	}
+	where, err = c.expr(inner, &scope{parent: res.Attr, name: "members", src: c.memberSource("group_members")})
+	if err != nil {
+		return "", nil, err
+	}
+	return where, c.args, nil
 }
 
 func (c *compiler) compare(e *filter.Compare) (string, error) {

@@ -838,6 +838,8 @@ func FuzzCompileFilter(f *testing.F) {
 	}
 	f.Add(`userName eq "a' OR ''='"`)
 	f.Add(`emails[value co "'); DELETE FROM users; --"]`)
+	f.Add(`type eq "Group" and not (display sw "x'--")`)
+	f.Add(`value ne "7f4bc1a3-285e-48ae-8202-5accb43efb0e" or display pr`)
 	reg := scim.NewRegistry()
 	pgParam := regexp.MustCompile(`\$[0-9]+`)
 	f.Fuzz(func(t *testing.T, text string) {
@@ -846,9 +848,17 @@ func FuzzCompileFilter(f *testing.F) {
 			return
 		}
 		values := quotedValues(e, nil)
-		for _, rtName := range []string{"User", "Group"} {
+		// "Member" is the inner filter of a PATCH path members[...] (CompileMemberFilter).
+		for _, rtName := range []string{"User", "Group", "Member"} {
 			for _, d := range []FilterDialect{PostgresFilter, SQLiteFilter} {
-				where, args, err := CompileFilter(reg, reg.ResourceType(rtName), d, e, 1)
+				var where string
+				var args []any
+				var err error
+				if rtName == "Member" {
+					where, args, err = CompileMemberFilter(reg, d, e, 1)
+				} else {
+					where, args, err = CompileFilter(reg, reg.ResourceType(rtName), d, e, 1)
+				}
 				if err != nil {
 					_, ok := scim.AsError(err)
 					require.True(t, ok, "%s: internal error %v", text, err)

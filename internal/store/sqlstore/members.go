@@ -259,6 +259,17 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *sql.Tx, tenantID, groupID
 	case scim.MemberRemoveAll:
 		_, err := s.stmt(`DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?`, tenantID, groupID).exec(ctx, tx)
 		return err
+	case scim.MemberRemoveWhere:
+		// One DELETE whose filter runs on the group's membership rows (the primary key's
+		// (tenant_id, group_id) prefix bounds the scan to this group); cost is proportional to
+		// the group, as any filter on it must be, but nothing is loaded into memory.
+		q := s.stmt(`DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND (`, tenantID, groupID)
+		cond, args, err := CompileMemberFilter(s.reg, s.d, op.Filter, q.next())
+		if err != nil {
+			return err
+		}
+		_, err = q.raw(cond, args...).add(`)`).exec(ctx, tx)
+		return err
 	}
 	return fmt.Errorf("unknown member operation %d", op.Kind)
 }
