@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,15 +80,44 @@ func TestRoutingErrors(t *testing.T) {
 		{http.MethodGet, "/Nope", http.StatusNotFound, ""},
 		{http.MethodGet, "/Users/a/b", http.StatusNotFound, ""},
 		{http.MethodGet, "//nope", http.StatusNotFound, ""},
-		{http.MethodDelete, "/Users", http.StatusMethodNotAllowed, "GET, POST"},
-		{http.MethodPost, "/Users/abc", http.StatusMethodNotAllowed, "GET, PUT, PATCH, DELETE"},
-		{http.MethodPut, "/ServiceProviderConfig", http.StatusMethodNotAllowed, "GET"},
-		{"BREW", "/Groups", http.StatusMethodNotAllowed, "GET, POST"},
+		{http.MethodDelete, "/Users", http.StatusMethodNotAllowed, "GET, HEAD, POST"},
+		{http.MethodPost, "/Users/abc", http.StatusMethodNotAllowed, "GET, HEAD, PUT, PATCH, DELETE"},
+		{http.MethodPut, "/ServiceProviderConfig", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{"BREW", "/Groups", http.StatusMethodNotAllowed, "GET, HEAD, POST"},
+		{http.MethodPost, "/Users/.search/x", http.StatusNotFound, ""},
 	} {
 		what := tc.method + " " + tc.path
 		res := e.do(request{Method: tc.method, Path: tc.path})
 		assertSCIMError(t, res, tc.status, "", what)
 		assert.Equal(t, tc.allow, res.Header.Get("Allow"), what)
+	}
+}
+
+// TestHead checks that HEAD is served wherever GET is, with GET's status and headers and no
+// body, including the probes, and that authentication still applies.
+func TestHead(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, &fakeStore{listUsersFn: emptyList})
+	for _, tc := range []struct {
+		path   string
+		token  string
+		status int
+		route  string
+	}{
+		{"//healthz", "none", http.StatusOK, "/healthz"},
+		{"//readyz", "none", http.StatusOK, "/readyz"},
+		{"/ServiceProviderConfig", "", http.StatusOK, "/scim/v2/ServiceProviderConfig"},
+		{"/Users?filter=userName+eq+%22x%22", "", http.StatusOK, "/scim/v2/Users"},
+		{"/Users", "none", http.StatusUnauthorized, "/scim/v2/Users"},
+		{"/Nope", "", http.StatusNotFound, "unmatched"},
+	} {
+		get := e.do(request{Method: http.MethodGet, Path: tc.path, Token: tc.token})
+		head := e.do(request{Method: http.MethodHead, Path: tc.path, Token: tc.token})
+		assert.Equal(t, tc.status, head.Code, tc.path)
+		assert.Equal(t, get.Code, head.Code, tc.path)
+		assert.Equal(t, get.Header.Get("Content-Type"), head.Header.Get("Content-Type"), tc.path)
+		assert.Equal(t, 1.0, e.counterValue("scim_http_requests_total",
+			map[string]string{"method": "HEAD", "route": tc.route, "code": strconv.Itoa(tc.status)}), tc.path)
 	}
 }
 

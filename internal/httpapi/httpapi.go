@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scimd/scimd/internal/scim"
@@ -154,7 +155,9 @@ func New(cfg Config) http.Handler {
 // panic is still counted and logged (they detect it on the way out) and answered with 500.
 func (s *server) routes() *chi.Mux {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.recoverer, s.instrument, s.accessLog)
+	// GetHead serves HEAD with the GET handler (net/http drops the body): load balancers and
+	// uptime monitors probe /healthz with HEAD.
+	r.Use(s.requestID, s.recoverer, s.instrument, s.accessLog, middleware.GetHead)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 

@@ -218,7 +218,11 @@ func (s *server) routeLabel(r *http.Request) string {
 	if p := chi.RouteContext(r.Context()).RoutePattern(); s.patterns[p] {
 		return p
 	}
-	if p := s.mux.Find(chi.NewRouteContext(), r.Method, routingPath(r)); s.patterns[p] {
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet // served by the GET handler (middleware.GetHead)
+	}
+	if p := s.mux.Find(chi.NewRouteContext(), method, routingPath(r)); s.patterns[p] {
 		return p
 	}
 	return "unmatched"
@@ -330,6 +334,9 @@ func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if s.mux.Match(chi.NewRouteContext(), m, path) {
 			allowed = append(allowed, m)
+			if m == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
 		}
 	}
 	if len(allowed) > 0 {
