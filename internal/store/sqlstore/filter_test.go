@@ -441,6 +441,12 @@ func execCases() []execCase {
 		{"User", `manager eq "` + idBjensen + `"`, []string{"alice"}}, // Entra ID's unqualified form
 		{"User", `id eq "` + idAlice + `" and manager eq "` + idBjensen + `"`, []string{"alice"}},
 		{"User", `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber pr`, []string{"alice", "bjensen"}},
+		// Value filters on single-valued complex attributes.
+		{"User", `name[familyName eq "JENSEN" and givenName pr]`, []string{"bjensen"}},
+		{"User", `name[givenName lt "B"]`, []string{"alice"}},
+		{"User", `not (name[familyName eq "jensen"])`, []string{"alice", "min", "odd", "zoe"}},
+		{"User", mgr + `[value eq "` + idBjensen + `"]`, []string{"alice"}},
+		{"User", `manager[value eq "` + idBjensen + `" or displayName pr]`, []string{"alice", "bjensen"}},
 		// Logic.
 		{"User", `userName eq "min" or userName eq "odd"`, []string{"min", "odd"}},
 		{"User", `(userName sw "b" or userName sw "a") and active eq true`, []string{"bjensen"}},
