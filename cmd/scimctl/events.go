@@ -16,13 +16,13 @@ import (
 )
 
 const eventsHelp = `Prints the provisioning log, oldest first: one line per change that scimd made for an
-identity provider (or scimctl import made), and per token created or revoked, with the event
-id, the time (UTC), the tenant, the id of the token that made it ("-" for none), the operation
-(create, replace, patch, delete; rotate and revoke for tokens), the resource type (User, Group, Token)
-and id, and the outcome. --after ID prints only the events after that id, so
-a script can carry on where it stopped. --follow keeps waiting for new events, looking every
-2 seconds, until interrupted (Ctrl-C). --json prints one JSON object per line instead of the
-table.`
+identity provider, and per token created, rotated or revoked (scimctl import writes no
+events), with the event id, the time (UTC), the tenant, the id of the token that made it ("-"
+for none), the operation (create, replace, patch, delete; rotate and revoke for tokens), the
+resource type (User, Group, Token) and id, and the outcome. --after ID prints only the events
+after that id, so a script can carry on where it stopped. --follow keeps waiting for new
+events, looking every 2 seconds, until interrupted (Ctrl-C). --json prints one JSON object per
+line instead of the table.`
 
 // eventLister is what the events command needs from a store; the SQL store of every backend
 // has it.

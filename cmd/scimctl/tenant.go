@@ -31,7 +31,7 @@ func (c *cli) tenant(ctx context.Context, args []string) error {
 		return c.tenantList(ctx)
 	default: // delete
 		fs := c.storeCommand("tenant delete", "tenant delete NAME [--force]",
-			"Deletes a tenant. A tenant that still has users, groups or tokens is only deleted\nwith --force, which deletes them too.")
+			"Deletes a tenant. A tenant that still has users, groups or unrevoked tokens is only\ndeleted with --force, which deletes them too.")
 		force := fs.Bool("force", false, "also delete the tenant's users, groups and tokens")
 		pos, err := parse(fs, args, 1, "tenant NAME")
 		if err != nil {

@@ -85,7 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	cliflag.DurationVar(fs, &c.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long to let in-flight requests finish after SIGTERM or SIGINT")
 	env.Bind("shutdown-timeout", "SCIMD_SHUTDOWN_TIMEOUT")
-	fs.IntVar(&c.dbMaxConns, "db-max-conns", 0, "maximum database connections per replica (0: max(4, CPUs))")
+	fs.IntVar(&c.dbMaxConns, "db-max-conns", 0, "maximum database connections per replica (0: PostgreSQL uses the URL's pool_max_conns, else max(4, CPUs))")
 	env.Bind("db-max-conns", "SCIMD_DB_MAX_CONNS")
 	cliflag.DurationVar(fs, &c.dbStatementTimeout, "db-statement-timeout", 30*time.Second,
 		"cancel PostgreSQL statements running longer than this (0: no limit; idle transactions are then ended after 60s)")
@@ -94,7 +94,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		"public `URL` of the SCIM root for meta.location, e.g. https://scim.example.com/scim/v2 (default: from each request)")
 	env.Bind("base-url", "SCIMD_BASE_URL")
 	fs.Float64Var(&c.tenantRateLimit, "tenant-rate-limit", 0,
-		"requests per `second` each tenant may make to this replica; more get 429 with Retry-After (0: no limit)")
+		"`rate` in requests per second that each tenant may make to this replica; more get 429 with Retry-After (0: no limit)")
 	env.Bind("tenant-rate-limit", "SCIMD_TENANT_RATE_LIMIT")
 	fs.IntVar(&c.tenantRateBurst, "tenant-rate-burst", 0,
 		"`requests` a tenant may send at once before --tenant-rate-limit applies (0: twice the rate)")
