@@ -18,7 +18,8 @@ type eventLister interface {
 }
 
 // TestWritesAreLoggedByOperation checks that each HTTP method is recorded in the provisioning
-// log as what it is: a user PATCH is a "patch", not the "replace" it is stored like.
+// log as what it is: a user PATCH is a "patch", not the "replace" it is stored like, and a
+// group PUT is a "replace" whether or not it names the members.
 func TestWritesAreLoggedByOperation(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
@@ -36,6 +37,10 @@ func TestWritesAreLoggedByOperation(t *testing.T) {
 		e.patch("/Groups/"+gid, map[string]any{"schemas": []string{scim.MessagePatchOp},
 			"Operations": []any{map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": uid}}}}}).
 			mustStatus(t, http.StatusNoContent, "patch group")
+		e.put("/Groups/"+gid, map[string]any{"schemas": []string{scim.SchemaGroup}, "displayName": "eng2"}).
+			mustStatus(t, http.StatusOK, "replace group without members")
+		e.put("/Groups/"+gid, map[string]any{"schemas": []string{scim.SchemaGroup}, "displayName": "eng3", "members": []any{}}).
+			mustStatus(t, http.StatusOK, "replace group with members")
 		e.delete("/Users/"+uid).mustStatus(t, http.StatusNoContent, "delete user")
 
 		evs, err := el.ListEvents(context.Background(), e.tenantA.ID, 0, 100)
@@ -51,6 +56,8 @@ func TestWritesAreLoggedByOperation(t *testing.T) {
 			{"replace", "User", uid, "tok-a"},
 			{"create", "Group", gid, "tok-a"},
 			{"patch", "Group", gid, "tok-a"},
+			{"replace", "Group", gid, "tok-a"},
+			{"replace", "Group", gid, "tok-a"},
 			{"delete", "User", uid, "tok-a"},
 		}, got)
 	})

@@ -310,16 +310,17 @@ func (h *resourceHandler) replace(w http.ResponseWriter, r *http.Request) {
 			if err == nil {
 				updated.Groups = cur.Groups // PUT cannot change groups (readOnly)
 			}
-		case in.MembersSent:
-			next.Members = in.Members
-			if next.Members == nil {
-				next.Members = []scim.Member{}
+		default:
+			// Without a "members" key the members are not asserted and stay as they are,
+			// without being read (nil Members; see the package comment); "members": [] or null
+			// empties the group.
+			if in.MembersSent {
+				next.Members = in.Members
+				if next.Members == nil {
+					next.Members = []scim.Member{}
+				}
 			}
 			updated, err = h.store.ReplaceGroup(ctx, tenant, next, cur.Meta.Version)
-		default:
-			// No "members" key: the members are not asserted and stay as they are, without
-			// reading them (see the package comment).
-			updated, err = h.store.PatchGroup(ctx, tenant, id, scim.GroupPatch{Attributes: in.Attributes, ExpectVersion: cur.Meta.Version})
 		}
 		if err == nil {
 			break

@@ -167,7 +167,8 @@ type GroupStore interface {
 	// batches, so a group of any size is never held in memory at once.
 	WalkMembers(ctx context.Context, tenantID, groupID string, fn func(Member) error) error
 	// ReplaceGroup stores r.Attributes and makes r.Members the whole member set (version check
-	// as ReplaceUser).
+	// as ReplaceUser). A nil r.Members keeps the members as they are (a PUT without
+	// "members"), without reading them; an empty one removes them all.
 	ReplaceGroup(ctx context.Context, tenantID string, r *Resource, expectVersion int64) (*Resource, error)
 	// PatchGroup applies p in one transaction, bumps version and lastModified when anything
 	// changed, and returns the group without members. Unknown member ids: 400 invalidValue.

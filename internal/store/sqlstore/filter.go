@@ -544,8 +544,10 @@ func (c *compiler) memberSource(a string) *source {
 			case sub.Name == "type":
 				return operand{sql: a + ".member_type", attr: sub}, true
 			case sub.Name == "display":
+				// A user member's display is its displayName, else its userName, as rendered
+				// (findMembers) and as Entra ID and Okta expect.
 				u, g := c.alias("u"), c.alias("g")
-				return operand{sql: "COALESCE((SELECT " + u + ".display_name_fold FROM users " + u + " WHERE " + u + ".tenant_id = " + a + ".tenant_id AND " + u + ".id = " + a + ".member_id), " +
+				return operand{sql: "COALESCE((SELECT COALESCE(" + u + ".display_name_fold, " + u + ".user_name_fold) FROM users " + u + " WHERE " + u + ".tenant_id = " + a + ".tenant_id AND " + u + ".id = " + a + ".member_id), " +
 					"(SELECT " + g + ".display_name_fold FROM groups " + g + " WHERE " + g + ".tenant_id = " + a + ".tenant_id AND " + g + ".id = " + a + ".member_id))", attr: sub, folded: true}, true
 			}
 			return operand{}, false

@@ -106,7 +106,8 @@ func (s *Store) GetGroup(ctx context.Context, tenantID, id string) (*scim.Resour
 }
 
 // ReplaceGroup implements scim.GroupStore. The member set becomes r.Members in the same
-// transaction, writing only the memberships that change (see replaceMembers).
+// transaction, writing only the memberships that change (see replaceMembers); nil Members
+// leaves the memberships alone.
 func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, r *scim.Resource, expectVersion int64) (*scim.Resource, error) {
 	if !validID(tenantID) || !validID(r.ID) {
 		return nil, scim.ErrNotFound
@@ -118,9 +119,10 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, r *scim.Resou
 		if err != nil {
 			return err
 		}
-		out.Members, err = s.replaceMembers(ctx, tx, tenantID, r.ID, r.Members)
-		if err != nil {
-			return err
+		if r.Members != nil {
+			if out.Members, err = s.replaceMembers(ctx, tx, tenantID, r.ID, r.Members); err != nil {
+				return err
+			}
 		}
 		return s.appendEvent(ctx, tx, tenantID, OpReplace, scim.ResourceGroup, r.ID, out.Meta.LastModified)
 	})

@@ -742,8 +742,11 @@ func testGroupRemoveMembersWhere(t *testing.T, s scim.Store) {
 	tn := newTenant(t, s, "t")
 	alice, bob := newUser(t, s, tn.ID, "alice"), newUser(t, s, tn.ID, "bob") // displays "Display alice", "Display bob"
 	ops, keep := newGroup(t, s, tn.ID, "Ops team"), newGroup(t, s, tn.ID, "Keep ops")
+	// carol has no displayName: her display is her userName.
+	carol, err := s.CreateUser(ctx, tn.ID, &scim.Resource{Type: scim.ResourceUser, Attributes: map[string]any{"userName": "Carol@Example.com"}})
+	require.NoError(t, err)
 	all := []scim.Member{userMember(alice), userMember(bob),
-		{Value: ops.ID, Type: scim.ResourceGroup}, {Value: keep.ID, Type: scim.ResourceGroup}}
+		{Value: ops.ID, Type: scim.ResourceGroup}, {Value: keep.ID, Type: scim.ResourceGroup}, userMember(carol)}
 	f := func(s string) filter.Expr {
 		e, err := filter.Parse(s)
 		require.NoError(t, err, s)
@@ -754,17 +757,18 @@ func testGroupRemoveMembersWhere(t *testing.T, s scim.Store) {
 		filter string
 		left   []string
 	}{
-		{"type", `type eq "Group"`, sorted(alice.ID, bob.ID)},
-		{"type any case", `type eq "group"`, sorted(alice.ID, bob.ID)},
-		{"display, case-insensitive", `display sw "display A"`, sorted(bob.ID, ops.ID, keep.ID)},
-		{"display of groups", `display co "OPS"`, sorted(alice.ID, bob.ID)},
-		{"value and type", `value eq "` + alice.ID + `" and type eq "User"`, sorted(bob.ID, ops.ID, keep.ID)},
-		{"value and the wrong type", `value eq "` + alice.ID + `" and type eq "Group"`, sorted(alice.ID, bob.ID, ops.ID, keep.ID)},
-		{"not", `not (type eq "User")`, sorted(alice.ID, bob.ID)},
+		{"type", `type eq "Group"`, sorted(alice.ID, bob.ID, carol.ID)},
+		{"type any case", `type eq "group"`, sorted(alice.ID, bob.ID, carol.ID)},
+		{"display, case-insensitive", `display sw "display A"`, sorted(bob.ID, ops.ID, keep.ID, carol.ID)},
+		{"display falls back to userName", `display eq "carol@example.COM"`, sorted(alice.ID, bob.ID, ops.ID, keep.ID)},
+		{"display of groups", `display co "OPS"`, sorted(alice.ID, bob.ID, carol.ID)},
+		{"value and type", `value eq "` + alice.ID + `" and type eq "User"`, sorted(bob.ID, ops.ID, keep.ID, carol.ID)},
+		{"value and the wrong type", `value eq "` + alice.ID + `" and type eq "Group"`, sorted(alice.ID, bob.ID, ops.ID, keep.ID, carol.ID)},
+		{"not", `not (type eq "User")`, sorted(alice.ID, bob.ID, carol.ID)},
 		{"ne", `value ne "` + bob.ID + `"`, []string{bob.ID}},
-		{"or with a group filter", `display eq "keep ops" or value eq "` + bob.ID + `"`, sorted(alice.ID, ops.ID)},
+		{"or with a group filter", `display eq "keep ops" or value eq "` + bob.ID + `"`, sorted(alice.ID, ops.ID, carol.ID)},
 		{"present", `display pr`, nil},
-		{"value not a uuid matches nothing", `value eq "x'; DROP TABLE group_members; --"`, sorted(alice.ID, bob.ID, ops.ID, keep.ID)},
+		{"value not a uuid matches nothing", `value eq "x'; DROP TABLE group_members; --"`, sorted(alice.ID, bob.ID, ops.ID, keep.ID, carol.ID)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGroup(t, s, tn.ID, "g "+tc.name, all...)
@@ -836,7 +840,12 @@ func testGroupReplace(t *testing.T, s scim.Store) {
 	assertSCIMError(t, err, http.StatusBadRequest, scim.TypeInvalidValue)
 	assert.Equal(t, []string{u2.ID}, memberIDs(t, s, tn.ID, g.ID), "failed replace changes nothing")
 
-	_, err = s.ReplaceGroup(ctx, tn.ID, &scim.Resource{ID: g.ID, Attributes: map[string]any{"displayName": "g3"}}, 0)
+	// nil Members: not asserted, the members stay; an empty set removes them.
+	res, err = s.ReplaceGroup(ctx, tn.ID, &scim.Resource{ID: g.ID, Attributes: map[string]any{"displayName": "g3"}}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "g3", res.Attributes["displayName"])
+	assert.Equal(t, []string{u2.ID}, memberIDs(t, s, tn.ID, g.ID))
+	_, err = s.ReplaceGroup(ctx, tn.ID, &scim.Resource{ID: g.ID, Attributes: map[string]any{"displayName": "g3"}, Members: []scim.Member{}}, 0)
 	require.NoError(t, err)
 	assert.Empty(t, memberIDs(t, s, tn.ID, g.ID))
 	_, err = s.ReplaceGroup(ctx, tn.ID, &scim.Resource{ID: uuid.NewString(), Attributes: map[string]any{"displayName": "g3"}}, 0)
