@@ -75,7 +75,7 @@ scimd does at start (--migrate=false refuses a database without the current sche
 
 Commands:
   tenant create NAME                 create a tenant
-  tenant list                        list tenants
+  tenant list                        list tenants: users, groups, tokens, last change
   tenant delete NAME [--force]       delete a tenant (--force: with its users, groups and tokens)
   token create --tenant NAME [--name LABEL] [--expires 90d|2160h|never] [-q]
                                      create a bearer token; it is shown only once

@@ -14,6 +14,7 @@ import (
 
 	"github.com/scimd/scimd/cmd/internal/cliflag"
 	"github.com/scimd/scimd/internal/auth"
+	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/backend"
 	"github.com/scimd/scimd/internal/store/backend/backendtest"
 )
@@ -70,9 +71,25 @@ func TestTenantCommands(t *testing.T) {
 	out = mustCtl(t, db, "tenant", "list")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 3, out)
-	assert.Regexp(t, `^NAME\s+ID\s+CREATED$`, lines[0])
-	assert.True(t, strings.HasPrefix(lines[1], "acme "), out)
+	assert.Regexp(t, `^NAME\s+ID\s+CREATED\s+USERS\s+GROUPS\s+TOKENS\s+LAST CHANGE$`, lines[0])
+	assert.Regexp(t, `^acme\s+\S+\s+\S+\s+0\s+0\s+0\s+never$`, lines[1])
 	assert.True(t, strings.HasPrefix(lines[2], "globex "), out)
+
+	// The counts and the last change follow the tenant's data.
+	be, err := backend.Open(context.Background(), backend.Options{URL: db})
+	require.NoError(t, err)
+	acme, err := be.Store().TenantByName(context.Background(), "acme")
+	require.NoError(t, err)
+	for _, name := range []string{"u1", "u2"} {
+		_, err = be.Store().CreateUser(context.Background(), acme.ID, &scim.Resource{Type: scim.ResourceUser, Attributes: map[string]any{"userName": name}})
+		require.NoError(t, err)
+	}
+	_, err = be.Store().CreateGroup(context.Background(), acme.ID, &scim.Resource{Type: scim.ResourceGroup, Attributes: map[string]any{"displayName": "g"}})
+	require.NoError(t, err)
+	be.Close()
+	out = mustCtl(t, db, "tenant", "list")
+	assert.Regexp(t, `(?m)^acme\s+\S+\s+\S+\s+2\s+1\s+0\s+\d{4}-\d\d-\d\dT\S+Z$`, out)
+	assert.Regexp(t, `(?m)^globex\s+\S+\s+\S+\s+0\s+0\s+0\s+never$`, out)
 
 	// A tenant with a token is only deleted with --force.
 	mustCtl(t, db, "token", "create", "--tenant", "acme", "-q")

@@ -24,7 +24,9 @@ func (c *cli) tenant(ctx context.Context, args []string) error {
 		}
 		return c.tenantCreate(ctx, pos[0])
 	case "list":
-		fs := c.storeCommand("tenant list", "tenant list", "Lists the tenants.")
+		fs := c.storeCommand("tenant list", "tenant list",
+			"Lists the tenants with their number of users, groups and unrevoked tokens, and the time\n"+
+				"of their last provisioning change (from the provisioning log; \"never\" when none).")
 		if _, err := parse(fs, args, 0, ""); err != nil {
 			return err
 		}
@@ -65,10 +67,16 @@ func (c *cli) tenantList(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list tenants: %w", err)
 	}
+	usage, err := be.Store().TenantUsage(ctx)
+	if err != nil {
+		return fmt.Errorf("count tenant data: %w", err)
+	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tID\tCREATED")
+	fmt.Fprintln(tw, "NAME\tID\tCREATED\tUSERS\tGROUPS\tTOKENS\tLAST CHANGE")
 	for _, t := range tenants {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.ID, formatTime(&t.CreatedAt, "-"))
+		u := usage[t.ID] // a tenant created since ListTenants shows zeros
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", t.Name, t.ID, formatTime(&t.CreatedAt, "-"),
+			u.Users, u.Groups, u.Tokens, formatTime(u.LastChange, "never"))
 	}
 	return tw.Flush()
 }

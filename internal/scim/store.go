@@ -43,6 +43,13 @@ type Tenant struct {
 	CreatedAt time.Time
 }
 
+// TenantUsage is what a tenant holds: its users, groups and unrevoked tokens, and the time of
+// its last provisioning event (nil when there is none).
+type TenantUsage struct {
+	Users, Groups, Tokens int
+	LastChange            *time.Time
+}
+
 // Token is a bearer token's stored record. The secret itself is never stored, only its hash.
 type Token struct {
 	ID         string
@@ -70,6 +77,10 @@ type TenantStore interface {
 	TenantByName(ctx context.Context, name string) (*Tenant, error)
 	// ListTenants returns all tenants ordered by name.
 	ListTenants(ctx context.Context) ([]*Tenant, error)
+	// TenantUsage returns, by tenant id, how much each tenant holds and when it last changed,
+	// for the admin's overview (scimctl tenant list). It counts rows, so it costs in
+	// proportion to the data; it is not for request paths.
+	TenantUsage(ctx context.Context) (map[string]TenantUsage, error)
 	// DeleteTenant deletes a tenant. Without force it returns ErrTenantNotEmpty while the tenant
 	// has users, groups or unrevoked tokens; with force it deletes them too. Unknown: ErrNotFound.
 	DeleteTenant(ctx context.Context, name string, force bool) error

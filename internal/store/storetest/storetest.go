@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Tenants", testTenants},
 		{"TenantDelete", testTenantDelete},
+		{"TenantUsage", testTenantUsage},
 		{"Tokens", testTokens},
 		{"TokenRotate", testTokenRotate},
 		{"UserCRUD", testUserCRUD},
@@ -194,6 +195,40 @@ func testTenants(t *testing.T, s scim.Store) {
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	assert.Equal(t, []string{a.ID, b.ID}, []string{list[0].ID, list[1].ID})
+}
+
+// testTenantUsage checks the per-tenant counts and last change of scimctl tenant list.
+func testTenantUsage(t *testing.T, s scim.Store) {
+	ctx := ctxFor(t)
+	a, b := newTenant(t, s, "a"), newTenant(t, s, "b")
+	usage, err := s.TenantUsage(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, scim.TenantUsage{}, usage[b.ID], "an empty tenant")
+
+	u := newUser(t, s, a.ID, "u1")
+	newUser(t, s, a.ID, "u2")
+	newGroup(t, s, a.ID, "g", userMember(u))
+	tok, err := s.CreateToken(ctx, &scim.Token{TenantID: a.ID}, []byte("h-usage-1"))
+	require.NoError(t, err)
+	_, err = s.CreateToken(ctx, &scim.Token{TenantID: a.ID}, []byte("h-usage-2"))
+	require.NoError(t, err)
+	require.NoError(t, s.RevokeToken(ctx, tok.ID))
+	newUser(t, s, b.ID, "other")
+
+	usage, err = s.TenantUsage(ctx)
+	require.NoError(t, err)
+	ua := usage[a.ID]
+	assert.Equal(t, 2, ua.Users)
+	assert.Equal(t, 1, ua.Groups)
+	assert.Equal(t, 1, ua.Tokens, "revoked tokens do not count")
+	require.NotNil(t, ua.LastChange)
+	if el, ok := s.(EventLister); ok {
+		evs, err := el.ListEvents(ctx, a.ID, 0, 100)
+		require.NoError(t, err)
+		assert.True(t, evs[len(evs)-1].At.Equal(*ua.LastChange), "the newest event: %v vs %v", evs[len(evs)-1].At, *ua.LastChange)
+	}
+	assert.Equal(t, 1, usage[b.ID].Users)
+	assert.Equal(t, 0, usage[b.ID].Groups)
 }
 
 func testTenantDelete(t *testing.T, s scim.Store) {
