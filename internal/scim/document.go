@@ -367,6 +367,11 @@ func (r *Registry) normalizeSingle(a *Attribute, path string, v any, unknown *[]
 		if s == "" {
 			return nil, nil
 		}
+		if strings.IndexByte(s, 0) >= 0 {
+			// PostgreSQL text and jsonb cannot hold NUL: refused here, on every backend, rather
+			// than failing the write with a 500 (the filter parser refuses it too).
+			return nil, InvalidValue(`attribute %q must not contain the NUL character (\u0000)`, path)
+		}
 		return s, nil
 	case TypeBinary:
 		s, ok := v.(string)
