@@ -1,12 +1,16 @@
 package httpapi_test
 
 import (
+	"crypto/rand"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/scimd/scimd/internal/scim"
+	"github.com/scimd/scimd/internal/store/sqlstore"
 )
 
 // Inputs a client can send that a backend cannot store, and the limits that keep one request's
@@ -43,5 +47,81 @@ func TestNULInValues(t *testing.T) {
 		}
 		assert.NotContains(t, e.logs.String(), "internal error")
 		mustList(t, e.get("/Users"), 1, "no user was created")
+	})
+}
+
+// randomText returns n bytes of random printable ASCII: text PostgreSQL cannot compress, so that
+// an index entry holding it is as large as it gets.
+func randomText(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = '!' + b[i]%94
+	}
+	return strings.ReplaceAll(string(b), `"`, "#")
+}
+
+// jsonBody marshals v for a request body.
+func jsonBody(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestIndexedValueLength: userName, displayName, externalId and emails.value live in indexed
+// columns, and a PostgreSQL btree entry has a size limit. Values up to sqlstore.MaxIndexedBytes
+// (as sent and case-folded) are stored on every backend; longer ones are a 400 invalidValue
+// naming the attribute, not a 500.
+func TestIndexedValueLength(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		e := newEnv(t)
+		max := sqlstore.MaxIndexedBytes
+		// At the limit: accepted, and found again by the indexes.
+		name := randomText(max)
+		res := e.post("/Users", jsonBody(t, map[string]any{"userName": name, "displayName": randomText(max),
+			"externalId": randomText(max), "emails": []any{map[string]any{"value": randomText(max)}}}))
+		res.mustStatus(t, http.StatusCreated, "values of MaxIndexedBytes")
+		uid := res.Body["id"].(string)
+		mustList(t, e.get("/Users?"+filterQuery(`userName eq `+jsonBody(t, name))), 1, "filter on a userName at the limit")
+		e.post("/Groups", jsonBody(t, map[string]any{"displayName": randomText(max), "externalId": randomText(max)})).
+			mustStatus(t, http.StatusCreated, "group values of MaxIndexedBytes")
+		gid := e.createGroup("team")
+
+		long := randomText(max + 1)
+		// Ⱥ (2 bytes) folds to ⱥ (3 bytes): short enough as sent, too long in the index.
+		expands := strings.Repeat("Ⱥ", max/2-1)
+		patch := func(path string, v any) string {
+			return jsonBody(t, map[string]any{"schemas": []string{scim.MessagePatchOp},
+				"Operations": []any{map[string]any{"op": "replace", "path": path, "value": v}}})
+		}
+		for _, tc := range []struct {
+			name, attr string
+			res        *response
+		}{
+			{"POST userName", "userName", e.post("/Users", jsonBody(t, map[string]any{"userName": long}))},
+			// Over PostgreSQL's btree limit: this was a 500 there.
+			{"POST userName 3000 bytes", "userName", e.post("/Users", jsonBody(t, map[string]any{"userName": randomText(3000)}))},
+			{"POST userName folded", "userName", e.post("/Users", jsonBody(t, map[string]any{"userName": expands}))},
+			{"POST displayName", "displayName", e.post("/Users", jsonBody(t, map[string]any{"userName": "b", "displayName": long}))},
+			{"POST externalId", "externalId", e.post("/Users", jsonBody(t, map[string]any{"userName": "c", "externalId": long}))},
+			{"POST emails.value", "emails.value", e.post("/Users", jsonBody(t, map[string]any{"userName": "d",
+				"emails": []any{map[string]any{"value": "d@example.com"}, map[string]any{"value": long}}}))},
+			{"PUT userName", "userName", e.put("/Users/"+uid, jsonBody(t, map[string]any{"userName": long}))},
+			{"PATCH displayName", "displayName", e.patch("/Users/"+uid, patch("displayName", expands))},
+			{"PATCH emails", "emails.value", e.patch("/Users/"+uid, patch("emails", []any{map[string]any{"value": long}}))},
+			{"POST group displayName", "displayName", e.post("/Groups", jsonBody(t, map[string]any{"displayName": long}))},
+			{"POST group externalId", "externalId", e.post("/Groups", jsonBody(t, map[string]any{"displayName": "g", "externalId": long}))},
+			{"PATCH group displayName", "displayName", e.patch("/Groups/"+gid, patch("displayName", long))},
+		} {
+			assertSCIMError(t, tc.res, http.StatusBadRequest, scim.TypeInvalidValue, tc.name)
+			assert.Contains(t, tc.res.Body["detail"], `"`+tc.attr+`" is longer than 2048 bytes`, tc.name)
+		}
+		assert.NotContains(t, e.logs.String(), "internal error")
+		mustList(t, e.get("/Users"), 1, "no other user was created")
+		assert.Equal(t, name, e.get("/Users/" + uid).Body["userName"], "the user is unchanged")
 	})
 }

@@ -23,7 +23,16 @@ func extractGroup(doc map[string]any) (*groupColumns, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, scim.InvalidValue("attribute \"displayName\" is required")
 	}
-	return &groupColumns{displayName: name, externalID: optString(doc["externalId"])}, nil
+	if err := checkIndexed("displayName", name, scim.Fold(name)); err != nil {
+		return nil, err
+	}
+	c := &groupColumns{displayName: name, externalID: optString(doc["externalId"])}
+	if id, ok := c.externalID.(string); ok {
+		if err := checkIndexed("externalId", id, ""); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // groupSelect is the select list scanGroup reads.

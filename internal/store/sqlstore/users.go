@@ -29,15 +29,45 @@ type emailRow struct {
 	typ       any
 }
 
+// MaxIndexedBytes bounds the strings kept in indexed columns: userName, displayName,
+// externalId and emails.value, as sent and in the case-folded form the *_fold columns index. A
+// PostgreSQL btree entry must fit in about a third of a page (2704 bytes), so a longer value
+// failed the write with an internal error there; the limit is checked on every backend so that
+// both accept the same documents.
+const MaxIndexedBytes = 2048
+
+// checkIndexed refuses value (attribute name) when it, or its folded form when the column
+// holds that, is longer than MaxIndexedBytes.
+func checkIndexed(name, value, folded string) error {
+	switch {
+	case len(value) > MaxIndexedBytes:
+		return scim.InvalidValue("attribute %q is longer than %d bytes", name, MaxIndexedBytes)
+	case len(folded) > MaxIndexedBytes:
+		return scim.InvalidValue("attribute %q is longer than %d bytes once case-folded", name, MaxIndexedBytes)
+	}
+	return nil
+}
+
 // extractUser reads the hot columns from a user document.
 func extractUser(doc map[string]any) (*userColumns, error) {
 	name, _ := doc["userName"].(string)
 	if strings.TrimSpace(name) == "" {
 		return nil, scim.InvalidValue("attribute \"userName\" is required")
 	}
+	if err := checkIndexed("userName", name, scim.Fold(name)); err != nil {
+		return nil, err
+	}
 	c := &userColumns{userName: name, externalID: optString(doc["externalId"])}
+	if id, ok := c.externalID.(string); ok {
+		if err := checkIndexed("externalId", id, ""); err != nil {
+			return nil, err
+		}
+	}
 	if dn, ok := doc["displayName"].(string); ok && dn != "" {
 		c.displayName, c.displayFold = dn, scim.Fold(dn)
+		if err := checkIndexed("displayName", dn, scim.Fold(dn)); err != nil {
+			return nil, err
+		}
 	}
 	if a, ok := doc["active"].(bool); ok {
 		c.active = a
@@ -49,7 +79,11 @@ func extractUser(doc map[string]any) (*userColumns, error) {
 			if v == "" {
 				continue
 			}
-			c.emails = append(c.emails, emailRow{ord: i, valueFold: scim.Fold(v), typ: optString(m["type"])})
+			row := emailRow{ord: i, valueFold: scim.Fold(v), typ: optString(m["type"])}
+			if err := checkIndexed("emails.value", v, row.valueFold); err != nil {
+				return nil, err
+			}
+			c.emails = append(c.emails, row)
 		}
 	}
 	return c, nil
