@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/scimd/scimd/internal/patch"
 	"github.com/scimd/scimd/internal/scim"
 	"github.com/scimd/scimd/internal/store/sqlstore"
 )
@@ -123,5 +124,56 @@ func TestIndexedValueLength(t *testing.T) {
 		assert.NotContains(t, e.logs.String(), "internal error")
 		mustList(t, e.get("/Users"), 1, "no other user was created")
 		assert.Equal(t, name, e.get("/Users/" + uid).Body["userName"], "the user is unchanged")
+	})
+}
+
+// TestPatchLimits: a PATCH's work is bounded by patch.MaxOperations, patch.MaxRequestValues,
+// patch.MaxMemberFilters and scim.MaxValues; over them the client gets a SCIM error (413 to
+// split the request, 400 for an attribute that would be too long) and nothing changes.
+func TestPatchLimits(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		e := newEnv(t)
+		uid := e.createUser("alice", nil)
+		gid := e.createGroup("team", uid)
+		patchBody := func(ops ...any) string {
+			return jsonBody(t, map[string]any{"schemas": []string{scim.MessagePatchOp}, "Operations": ops})
+		}
+		emails := func(n int) []any {
+			out := make([]any, n)
+			for i := range out {
+				out[i] = map[string]any{"value": strings.Repeat("a", i%50) + "@" + strings.Repeat("b", i/50) + ".example"}
+			}
+			return out
+		}
+
+		ops := make([]any, patch.MaxOperations+1)
+		for i := range ops {
+			ops[i] = map[string]any{"op": "add", "path": "nickName", "value": "x"}
+		}
+		res := e.patch("/Users/"+uid, patchBody(ops...))
+		assertSCIMError(t, res, http.StatusRequestEntityTooLarge, "", "too many operations")
+		assert.Contains(t, res.Body["detail"], "at most 1000 are allowed in one request")
+
+		res = e.patch("/Users/"+uid, patchBody(map[string]any{"op": "add", "path": "emails", "value": emails(scim.MaxValues + 1)}))
+		assertSCIMError(t, res, http.StatusBadRequest, scim.TypeInvalidValue, "too many values for one attribute")
+		res = e.post("/Users", jsonBody(t, map[string]any{"userName": "bob", "emails": emails(scim.MaxValues + 1)}))
+		assertSCIMError(t, res, http.StatusBadRequest, scim.TypeInvalidValue, "POST with too many values")
+
+		res = e.patch("/Users/"+uid, patchBody(
+			map[string]any{"op": "add", "path": "emails", "value": emails(600)},
+			map[string]any{"op": "remove", "path": "emails", "value": emails(600)}))
+		assertSCIMError(t, res, http.StatusRequestEntityTooLarge, "", "too many values in one request")
+
+		res = e.patch("/Groups/"+gid, patchBody(
+			map[string]any{"op": "remove", "path": `members[type eq "Group"]`},
+			map[string]any{"op": "remove", "path": `members[display sw "al"]`}))
+		assertSCIMError(t, res, http.StatusRequestEntityTooLarge, "", "two member filters")
+
+		user := e.get("/Users/"+uid).mustStatus(t, http.StatusOK, "user")
+		assert.NotContains(t, user.Body, "nickName")
+		assert.NotContains(t, user.Body, "emails")
+		assert.Equal(t, []string{uid}, memberIDs(e.get("/Groups/"+gid).Body))
+		mustList(t, e.get("/Users"), 1, "no user was created")
 	})
 }

@@ -69,6 +69,19 @@ type applier struct {
 	res     *Result
 	isUser  bool
 	isGroup bool
+	// values and memberFilters count what MaxRequestValues and MaxMemberFilters bound.
+	values        int
+	memberFilters int
+}
+
+// countValues adds the n values of a multi-valued attribute an operation sends to the
+// request's total, which MaxRequestValues bounds.
+func (a *applier) countValues(n int) error {
+	a.values += n
+	if a.values > MaxRequestValues {
+		return tooLarge("the operations carry more than %d values of multi-valued attributes", MaxRequestValues)
+	}
+	return nil
 }
 
 // target is a path resolved against the registry.
@@ -330,6 +343,9 @@ func (a *applier) applyAttr(op string, t target, value any) error {
 	switch {
 	case attr.MultiValued:
 		elems, _ := nv.([]any)
+		if err := a.countValues(len(elems)); err != nil {
+			return err
+		}
 		if op == OpReplace {
 			a.set(t.res, elems)
 			return nil
@@ -340,6 +356,9 @@ func (a *applier) applyAttr(op string, t target, value any) error {
 			if containsEqual(list, e) < 0 {
 				list = append(list, e)
 				touched = append(touched, len(list)-1)
+				if len(list) > scim.MaxValues {
+					return scim.TooManyValues(t.name)
+				}
 			}
 		}
 		if err := fixPrimary(attr, t.name, list, touched); err != nil {
@@ -386,6 +405,9 @@ func (a *applier) removeValues(t target, value any) error {
 		return nil
 	}
 	want := asList(nv)
+	if err := a.countValues(len(want)); err != nil {
+		return err
+	}
 	var kept []any
 	for _, e := range asList(old) {
 		if !slices.ContainsFunc(want, func(w any) bool { return subsetMatch(attr, w, e) }) {
@@ -562,6 +584,9 @@ func (a *applier) createElement(op string, t target, list []any, nv any, filtere
 		return nil
 	}
 	list = append(list, cloneValue(checked))
+	if attr.MultiValued && len(list) > scim.MaxValues {
+		return scim.TooManyValues(scim.Resolved{Schema: t.res.Schema, Attr: attr}.Path())
+	}
 	if err := fixPrimary(attr, t.name, list, []int{len(list) - 1}); err != nil {
 		return err
 	}
@@ -672,6 +697,10 @@ func (a *applier) applyMembers(op string, p *filter.Path, value any) error {
 		if !ok {
 			// Any other filter (members[type eq "Group"], members[display sw "Ops"], value
 			// with other operators) is evaluated by the store on the membership rows.
+			if a.memberFilters++; a.memberFilters > MaxMemberFilters {
+				return tooLarge(`at most %d removal of members by a filter other than "value eq" is allowed in one request `+
+					`(combine the filters with "or")`, MaxMemberFilters)
+			}
 			a.res.MemberOps = append(a.res.MemberOps, scim.MemberOp{Kind: scim.MemberRemoveWhere, Filter: p.Filter})
 			return nil
 		}

@@ -21,6 +21,8 @@
 //   - Removing or clearing a required attribute (User userName, Group displayName) is 400
 //     mutability (§3.5.2.2: "If an attribute is removed or becomes unassigned and is defined as
 //     a required attribute or a read-only attribute, the server SHALL return ... mutability").
+//   - A PATCH over MaxOperations, MaxRequestValues or MaxMemberFilters is 413, and a
+//     multi-valued attribute that would hold more than scim.MaxValues values 400 invalidValue.
 package patch
 
 import (
@@ -29,10 +31,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/scimd/scimd/internal/filter"
 	"github.com/scimd/scimd/internal/scim"
+)
+
+// Limits on one PATCH request, so that its work stays small whatever a client sends in a body
+// under the size limit. Each is a 413 (like RFC 7644 §3.7.4's maxOperations for Bulk): the
+// remedy is to send the same change in several requests. Identity providers send a handful of
+// operations and values; see also scim.MaxValues, the values one attribute may hold.
+const (
+	// MaxOperations bounds the operations of one PATCH: each costs a pass over the attribute
+	// it changes, or statements on the group's membership rows.
+	MaxOperations = 1000
+	// MaxRequestValues bounds the values of multi-valued attributes (members excepted) that
+	// the operations of one PATCH add, replace or remove: each is compared with the
+	// attribute's values.
+	MaxRequestValues = 1000
+	// MaxMemberFilters bounds the member removals by a filter other than "value eq" (e.g.
+	// members[display sw "x"]) in one PATCH: each is a statement over all of the group's
+	// membership rows. Several filters combine into one with "or".
+	MaxMemberFilters = 1
 )
 
 // The three RFC 7644 §3.5.2 operations.
@@ -111,6 +132,9 @@ func Parse(body []byte) ([]Operation, error) {
 	}
 	if len(list) == 0 {
 		return nil, scim.InvalidValue(`"Operations" must contain at least one operation`)
+	}
+	if len(list) > MaxOperations {
+		return nil, tooLarge("PATCH has %d operations; at most %d are allowed in one request", len(list), MaxOperations)
 	}
 	ops := make([]Operation, 0, len(list))
 	for i, item := range list {
@@ -208,6 +232,11 @@ func truncate(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:max], "") + "…"
+}
+
+// tooLarge is the 413 for a PATCH over one of the limits above.
+func tooLarge(format string, args ...any) *scim.Error {
+	return scim.Errorf(http.StatusRequestEntityTooLarge, "", format+"; send the change in several requests", args...)
 }
 
 // opError prefixes an operation's error detail with its index, keeping status and scimType.

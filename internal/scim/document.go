@@ -305,6 +305,18 @@ func (r *Registry) NormalizeValue(a *Attribute, path string, v any) (any, error)
 	return r.normalizeValue(a, path, v, &unknown)
 }
 
+// MaxValues bounds the values of one multi-valued attribute of a resource (emails, roles, an
+// extension's list; not a group's members, which are rows of their own). PATCH compares each
+// value it adds or removes with the attribute's values, so the bound keeps that work small;
+// real documents hold a handful.
+const MaxValues = 1000
+
+// TooManyValues is the 400 invalidValue for a multi-valued attribute (path) that would hold
+// more than MaxValues values.
+func TooManyValues(path string) *Error {
+	return InvalidValue("attribute %q may have at most %d values", path, MaxValues)
+}
+
 func (r *Registry) normalizeValue(a *Attribute, path string, v any, unknown *[]string) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -325,6 +337,9 @@ func (r *Registry) normalizeValue(a *Attribute, path string, v any, unknown *[]s
 	elems, ok := v.([]any)
 	if !ok {
 		elems = []any{v} // a single value for a multi-valued attribute: be lenient
+	}
+	if len(elems) > MaxValues {
+		return nil, TooManyValues(path)
 	}
 	out := make([]any, 0, len(elems))
 	primaries := 0

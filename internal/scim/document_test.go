@@ -347,3 +347,30 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeMaxValues(t *testing.T) {
+	t.Parallel()
+	r := scim.NewRegistry()
+	user := r.ResourceType("User")
+	body := func(n int) map[string]any {
+		emails := make([]any, n)
+		for i := range emails {
+			emails[i] = map[string]any{"value": strings.Repeat("x", i%7) + "@example.com"}
+		}
+		return map[string]any{"userName": "b", "emails": emails}
+	}
+	in, err := r.Normalize(user, body(scim.MaxValues))
+	require.NoError(t, err)
+	assert.Len(t, in.Attributes["emails"], scim.MaxValues)
+
+	_, err = r.Normalize(user, body(scim.MaxValues+1))
+	se, ok := scim.AsError(err)
+	require.True(t, ok, "want *scim.Error, got %v", err)
+	assert.Equal(t, http.StatusBadRequest, se.Status)
+	assert.Equal(t, scim.TypeInvalidValue, se.Type)
+	assert.Equal(t, `attribute "emails" may have at most 1000 values`, se.Detail)
+	emails, ok := r.ResolvePath(user, attrPath("emails", ""))
+	require.True(t, ok)
+	_, err = r.NormalizeValue(emails.Attr, "emails", body(scim.MaxValues + 1)["emails"])
+	assert.Equal(t, http.StatusBadRequest, scim.StatusOf(err))
+}
