@@ -177,3 +177,25 @@ func TestPatchLimits(t *testing.T) {
 		mustList(t, e.get("/Users"), 1, "no user was created")
 	})
 }
+
+// TestUnknownAttributeNamesLoggedShort: the names of dropped attributes are the client's JSON
+// keys; the log line lists at most 20 of them, each cut to 128 bytes, so that a body of
+// megabyte-long keys does not write megabytes of log.
+func TestUnknownAttributeNamesLoggedShort(t *testing.T) {
+	t.Parallel()
+	st, _ := newSQLiteStore(t, nil)
+	e := newEnvWithStore(t, st, true)
+	long := strings.Repeat("k", 20_000)
+	body := map[string]any{"userName": "u"}
+	for i := range 30 {
+		body[long+strings.Repeat("x", i)] = 1
+	}
+	e.post("/Users", body).mustStatus(t, http.StatusCreated, "create with unknown attributes")
+	logs := e.logs.String()
+	// (Checked without assert.Contains, which would print the whole log on failure.)
+	assert.True(t, strings.Contains(logs, `"msg":"dropped unknown attributes"`) && strings.Contains(logs, `"count":30`),
+		"the drop is logged with its count")
+	assert.True(t, strings.Contains(logs, `"`+strings.Repeat("k", 128)+`…"`), "names are cut to 128 bytes")
+	assert.False(t, strings.Contains(logs, strings.Repeat("k", 129)), "a name is logged whole")
+	assert.Less(t, len(logs), 10_000, "log size")
+}

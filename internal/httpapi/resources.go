@@ -23,8 +23,11 @@ const (
 	patchAttempts = 32
 	// retryBackoffMax caps the random wait before a retry.
 	retryBackoffMax = 20 * time.Millisecond
-	// maxLoggedUnknown bounds the unknown attribute names one log line lists.
+	// maxLoggedUnknown bounds the unknown attribute names one log line lists, and
+	// maxLoggedName the bytes logged of each: the names are the client's JSON keys, and a
+	// megabyte-long key must not become a megabyte of log per request.
 	maxLoggedUnknown = 20
+	maxLoggedName    = 128
 )
 
 // errBusy is returned when optimistic-concurrency retries ran out without an If-Match from the
@@ -87,9 +90,12 @@ func (h *resourceHandler) countUnknown(r *http.Request, rt *scim.ResourceType, u
 		return
 	}
 	h.metrics.unknownAttrs.WithLabelValues(rt.Name).Add(float64(len(unknown)))
-	names := unknown
-	if len(names) > maxLoggedUnknown {
-		names = names[:maxLoggedUnknown]
+	names := make([]string, 0, min(len(unknown), maxLoggedUnknown))
+	for _, n := range unknown[:cap(names)] {
+		if len(n) > maxLoggedName {
+			n = strings.ToValidUTF8(n[:maxLoggedName], "") + "…"
+		}
+		names = append(names, n)
 	}
 	h.logger(r).Info("dropped unknown attributes", "resource_type", rt.Name, "count", len(unknown), "names", names)
 }
