@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/scimd/scimd/internal/patch"
 	"github.com/scimd/scimd/internal/scim"
@@ -198,4 +199,35 @@ func TestUnknownAttributeNamesLoggedShort(t *testing.T) {
 	assert.True(t, strings.Contains(logs, `"`+strings.Repeat("k", 128)+`…"`), "names are cut to 128 bytes")
 	assert.False(t, strings.Contains(logs, strings.Repeat("k", 129)), "a name is logged whole")
 	assert.Less(t, len(logs), 10_000, "log size")
+}
+
+// TestDecimalScale: PostgreSQL keeps decimals as numeric, whose scale (digits after the decimal
+// point, as the literal has them: 1e-20000 has 20000) is at most scim.MaxDecimalScale. A larger
+// one in a value or a filter is a 400 on every backend, not a 500 on PostgreSQL.
+func TestDecimalScale(t *testing.T) {
+	t.Parallel()
+	const urn = "urn:example:scimd:limits:2.0:User"
+	exts, err := scim.ParseExtensions([]byte(`[{"resourceType": "User", "schema": {"id": "` + urn + `",
+		"attributes": [{"name": "ratio", "type": "decimal"}]}}]`))
+	require.NoError(t, err)
+	reg, err := scim.NewRegistryWithExtensions(exts)
+	require.NoError(t, err)
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		e := newEnv(t, withRegistry(reg))
+		post := func(userName, ratio string) *response {
+			return e.post("/Users", `{"userName":"`+userName+`","`+urn+`":{"ratio":`+ratio+`}}`)
+		}
+		post("small", "1e-16383").mustStatus(t, http.StatusCreated, "scale 16383")
+		post("half", "0.5").mustStatus(t, http.StatusCreated, "0.5")
+		mustList(t, e.get("/Users?"+filterQuery(urn+`:ratio gt 1e-16383`)), 1, "filter with scale 16383")
+
+		for _, ratio := range []string{"1e-20000", "0.5e-16383", "0." + strings.Repeat("1", 16384), "1e-99999999999999999999"} {
+			res := post("u", ratio)
+			assertSCIMError(t, res, http.StatusBadRequest, scim.TypeInvalidValue, "POST ratio "+ratio[:8])
+			res = e.get("/Users?" + filterQuery(urn+`:ratio eq `+ratio))
+			assertSCIMError(t, res, http.StatusBadRequest, scim.TypeInvalidFilter, "filter ratio "+ratio[:8])
+		}
+		assert.NotContains(t, e.logs.String(), "internal error")
+		mustList(t, e.get("/Users"), 2, "users")
+	})
 }

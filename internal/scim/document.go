@@ -430,9 +430,9 @@ func (r *Registry) normalizeSingle(a *Attribute, path string, v any, unknown *[]
 		if !ok {
 			return nil, InvalidValue("attribute %q must be a decimal number", path)
 		}
-		f, err := strconv.ParseFloat(string(n), 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, InvalidValue("attribute %q must be a decimal number", path)
+		if !ValidDecimal(string(n)) {
+			return nil, InvalidValue("attribute %q must be a decimal number (a float64, with at most %d digits after the decimal point)",
+				path, MaxDecimalScale)
 		}
 		return n, nil
 	case TypeDateTime:
@@ -503,6 +503,41 @@ func (r *Registry) normalizeComplex(a *Attribute, path string, v any, unknown *[
 
 // number returns v as a json.Number: bodies are decoded with UseNumber, but float64 (plain
 // json.Unmarshal) is accepted too.
+// MaxDecimalScale is the most digits after the decimal point a decimal may have, counted in
+// its literal as PostgreSQL's numeric does (0.5e-3 has 4): PostgreSQL stores decimals in jsonb
+// and compares them as numeric, which fails on a larger scale ("value overflows numeric
+// format").
+const MaxDecimalScale = 16383
+
+// ValidDecimal reports whether s, a JSON number, is a decimal scimd stores and compares alike on
+// every backend: a finite float64 whose literal has a scale of at most MaxDecimalScale.
+func ValidDecimal(s string) bool {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return false
+	}
+	mant, exp, _ := strings.Cut(strings.ToLower(s), "e")
+	_, frac, _ := strings.Cut(mant, ".")
+	scale := len(frac)
+	if exp != "" {
+		// A float64 is finite, so a huge positive exponent came with a tiny mantissa; only a
+		// negative one can make the scale too large. Past 7 digits it is too large anyway.
+		e := strings.TrimLeft(strings.TrimPrefix(exp, "+"), "0")
+		neg := strings.HasPrefix(e, "-")
+		e = strings.TrimLeft(strings.TrimPrefix(e, "-"), "0")
+		if len(e) > 7 {
+			return !neg
+		}
+		n, _ := strconv.Atoi("0" + e)
+		if neg {
+			scale += n
+		} else {
+			scale -= n
+		}
+	}
+	return scale <= MaxDecimalScale
+}
+
 func number(v any) (json.Number, bool) {
 	switch n := v.(type) {
 	case json.Number:

@@ -374,3 +374,17 @@ func TestNormalizeMaxValues(t *testing.T) {
 	_, err = r.NormalizeValue(emails.Attr, "emails", body(scim.MaxValues + 1)["emails"])
 	assert.Equal(t, http.StatusBadRequest, scim.StatusOf(err))
 }
+
+func TestValidDecimal(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"0": true, "-1.25": true, "1e308": true, "1E+5": true, "1e-16383": true, "0.5e-16382": true,
+		"10e-16384": false, // PostgreSQL counts the literal's digits, not the value's
+		"1e-16384":  false, "0.5e-16383": false, "1e309": false, "1e-99999999999999999999": false,
+		"1e+99999999999999999999": false, "1e-000000000000000000016383": true, "x": false,
+		"0." + strings.Repeat("1", 16383): true, "0." + strings.Repeat("1", 16384): false,
+		"0." + strings.Repeat("1", 16384) + "e10": true,
+	} {
+		assert.Equal(t, want, scim.ValidDecimal(s), "ValidDecimal(%.30q)", s)
+	}
+}

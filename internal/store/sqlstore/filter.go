@@ -826,12 +826,11 @@ func typedValue(t scim.AttrType, v any, name string) (any, error) {
 		}
 		return nil, scim.InvalidFilter("attribute %q is an integer; %s is not an integer", name, literal(v))
 	case scim.TypeDecimal:
-		if n, ok := v.(filter.Number); ok {
-			if _, err := strconv.ParseFloat(string(n), 64); err == nil {
-				return n, nil
-			}
+		if n, ok := v.(filter.Number); ok && scim.ValidDecimal(string(n)) {
+			return n, nil
 		}
-		return nil, scim.InvalidFilter("attribute %q is a decimal; %s is not a number", name, literal(v))
+		return nil, scim.InvalidFilter("attribute %q is a decimal; %s is not a number scimd can compare (a float64, with at most %d digits after the decimal point)",
+			name, literal(v), scim.MaxDecimalScale)
 	case scim.TypeDateTime:
 		if s, ok := v.(string); ok {
 			if ts, err := time.Parse(time.RFC3339Nano, s); err == nil {
