@@ -231,3 +231,33 @@ func TestDecimalScale(t *testing.T) {
 		mustList(t, e.get("/Users"), 2, "users")
 	})
 }
+
+// TestDocumentSize: a resource's attributes take at most sqlstore.MaxDocumentBytes as JSON, so
+// that a page of 1000 resources stays small in memory. Larger ones are a 400 invalidValue in
+// POST, PUT and PATCH, on every backend.
+func TestDocumentSize(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		e := newEnv(t)
+		half := strings.Repeat("x", sqlstore.MaxDocumentBytes/2)
+		res := e.post("/Users", jsonBody(t, map[string]any{"userName": "alice", "nickName": half}))
+		res.mustStatus(t, http.StatusCreated, "a document of half the limit")
+		uid := res.Body["id"].(string)
+		patch := jsonBody(t, map[string]any{"schemas": []string{scim.MessagePatchOp},
+			"Operations": []any{map[string]any{"op": "add", "path": "title", "value": half}}})
+		for _, tc := range []struct {
+			name string
+			res  *response
+		}{
+			{"POST", e.post("/Users", jsonBody(t, map[string]any{"userName": "bob", "nickName": half, "title": half}))},
+			{"PUT", e.put("/Users/"+uid, jsonBody(t, map[string]any{"userName": "alice", "nickName": half, "title": half}))},
+			{"PATCH", e.patch("/Users/"+uid, patch)},
+		} {
+			assertSCIMError(t, tc.res, http.StatusBadRequest, scim.TypeInvalidValue, tc.name)
+			assert.Contains(t, tc.res.Body["detail"], "at most 65536 are allowed", tc.name)
+		}
+		got := e.get("/Users/"+uid).mustStatus(t, http.StatusOK, "user")
+		assert.NotContains(t, got.Body, "title", "nothing was written")
+		mustList(t, e.get("/Users"), 1, "no second user")
+	})
+}

@@ -64,7 +64,7 @@ func (s *Store) CreateGroup(ctx context.Context, tenantID string, r *scim.Resour
 	if err != nil {
 		return nil, err
 	}
-	doc, err := encodeDoc(r.Attributes)
+	doc, err := encodeWrite(r.Attributes)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenantID, id string
 		if err != nil {
 			return nil, err
 		}
-		doc, err := encodeDoc(attrs)
+		doc, err := encodeWrite(attrs)
 		if err != nil {
 			return nil, err
 		}

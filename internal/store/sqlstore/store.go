@@ -151,6 +151,23 @@ func encodeDoc(doc map[string]any) (string, error) {
 	return string(b), nil
 }
 
+// MaxDocumentBytes bounds a user's or group's document as stored: its attributes as JSON,
+// without id, meta, password, members or groups. A list page holds up to 1000 documents in
+// memory, decoded, at about four times their size; documents as large as a request body (1 MiB)
+// made one GET /Users?count=1000 take gigabytes. Real ones take a few kilobytes.
+const MaxDocumentBytes = 64 << 10
+
+// encodeWrite is encodeDoc for a document a client writes (CreateUser, ReplaceUser, PatchUser,
+// CreateGroup, ReplaceGroup, PatchGroup): one larger than MaxDocumentBytes is a 400
+// invalidValue. Import takes documents of any size, as they were stored.
+func encodeWrite(doc map[string]any) (string, error) {
+	s, err := encodeDoc(doc)
+	if err == nil && len(s) > MaxDocumentBytes {
+		return "", scim.InvalidValue("the resource's attributes take %d bytes as JSON; at most %d are allowed", len(s), MaxDocumentBytes)
+	}
+	return s, err
+}
+
 // decodeDoc parses a doc column; numbers stay json.Number as scim.Resource requires.
 func decodeDoc(b []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))

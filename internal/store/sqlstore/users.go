@@ -111,7 +111,7 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, r *scim.Resourc
 	if err != nil {
 		return nil, err
 	}
-	doc, err := encodeDoc(r.Attributes)
+	doc, err := encodeWrite(r.Attributes)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Store) rewriteUser(ctx context.Context, tenantID string, r *scim.Resour
 	if err != nil {
 		return nil, err
 	}
-	doc, err := encodeDoc(r.Attributes)
+	doc, err := encodeWrite(r.Attributes)
 	if err != nil {
 		return nil, err
 	}
