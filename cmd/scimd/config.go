@@ -88,7 +88,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", 0, "maximum database connections per replica (0: PostgreSQL uses the URL's pool_max_conns, else max(4, CPUs))")
 	env.Bind("db-max-conns", "SCIMD_DB_MAX_CONNS")
 	cliflag.DurationVar(fs, &c.dbStatementTimeout, "db-statement-timeout", 30*time.Second,
-		"cancel PostgreSQL statements running longer than this (0: no limit; idle transactions are then ended after 60s)")
+		"cancel PostgreSQL statements running longer than this (0: no limit; idle transactions are then ended after 60s); on SQLite, list and search queries and member removals by filter")
 	env.Bind("db-statement-timeout", "SCIMD_DB_STATEMENT_TIMEOUT")
 	fs.StringVar(&c.baseURL, "base-url", "",
 		"public `URL` of the SCIM root for meta.location, e.g. https://scim.example.com/scim/v2 (default: from each request)")

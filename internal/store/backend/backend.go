@@ -46,7 +46,9 @@ type Options struct {
 	MaxConns int32
 	// StatementTimeout cancels PostgreSQL statements that run longer; 0 means no limit (idle
 	// transactions are then still aborted after 60 s, see postgres.Config). SQLite has no
-	// statement timeout; only its lock waits are bounded (sqlite.DefaultBusyTimeout).
+	// statement timeout: there it bounds the statements a client's filter shapes (lists,
+	// searches, member removals by filter), which the driver interrupts; its lock waits are
+	// bounded by sqlite.DefaultBusyTimeout.
 	StatementTimeout time.Duration
 	// Migrate applies pending migrations after opening.
 	Migrate bool
@@ -202,7 +204,8 @@ func openSQLite(ctx context.Context, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, &URLError{Reason: "invalid SQLite database URL: " + err.Error()}
 	}
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, MaxConns: int(opts.MaxConns), Registry: opts.Registry})
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, MaxConns: int(opts.MaxConns), StatementTimeout: opts.StatementTimeout,
+		Registry: opts.Registry})
 	if err != nil {
 		return nil, &OpenError{
 			msg: err.Error() + "; check that the directory exists or can be created and is writable, " +

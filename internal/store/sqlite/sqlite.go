@@ -59,6 +59,10 @@ type Config struct {
 	// FullSync makes every commit durable across power loss too (synchronous=FULL) instead of
 	// across process crashes only (NORMAL).
 	FullSync bool
+	// StatementTimeout bounds the statements whose cost a client's filter decides (lists,
+	// searches, member removals by filter; sqlstore.Store.SetQueryTimeout): SQLite has no
+	// statement timeout of its own, so the driver interrupts them. 0 means no limit.
+	StatementTimeout time.Duration
 	// Registry is the schema registry filters are compiled against; nil means
 	// scim.NewRegistry().
 	Registry *scim.Registry
@@ -104,7 +108,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if reg == nil {
 		reg = scim.NewRegistry()
 	}
-	return &DB{store: sqlstore.New(sdb, Dialect{}, reg), path: path}, nil
+	st := sqlstore.New(sdb, Dialect{}, reg)
+	st.SetQueryTimeout(cfg.StatementTimeout)
+	return &DB{store: st, path: path}, nil
 }
 
 // createFile creates path's directory (0700) and the empty file (0600) unless they exist, so

@@ -268,8 +268,9 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *sql.Tx, tenantID, groupID
 		if err != nil {
 			return err
 		}
-		_, err = q.raw(cond, args...).add(`)`).exec(ctx, tx)
-		return err
+		bctx, done := s.bounded(ctx)
+		_, err = q.raw(cond, args...).add(`)`).exec(bctx, tx)
+		return done(err)
 	}
 	return fmt.Errorf("unknown member operation %d", op.Kind)
 }

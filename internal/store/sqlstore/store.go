@@ -28,9 +28,36 @@ type Store struct {
 	reg     *scim.Registry
 	userRT  *scim.ResourceType
 	groupRT *scim.ResourceType
+	// queryTimeout bounds the statements a client's filter shapes (SetQueryTimeout).
+	queryTimeout time.Duration
 }
 
 var _ scim.Store = (*Store)(nil)
+
+// SetQueryTimeout bounds the statements whose cost a client's filter decides, for a backend
+// whose server has no statement timeout (SQLite; PostgreSQL has statement_timeout): the count
+// and page queries of lists and searches, and member removals by filter. The driver interrupts
+// a statement still running after d, and the request fails as PostgreSQL's statement_timeout
+// fails it, with scim.ErrUnavailable (503). 0 means no limit. Call it before the store is used.
+func (s *Store) SetQueryTimeout(d time.Duration) { s.queryTimeout = d }
+
+// bounded returns ctx limited by the query timeout, and done, which ends that limit and turns
+// the error of the work done under it into scim.ErrUnavailable when the timeout ended it (not
+// the caller's own context).
+func (s *Store) bounded(ctx context.Context) (context.Context, func(error) error) {
+	if s.queryTimeout <= 0 {
+		return ctx, func(err error) error { return err }
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.queryTimeout)
+	return tctx, func(err error) error {
+		timedOut := errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		cancel()
+		if err != nil && timedOut {
+			return fmt.Errorf("%w: %s: statement ran longer than %s: %w", scim.ErrUnavailable, s.d.Name(), s.queryTimeout, err)
+		}
+		return err
+	}
+}
 
 // New returns a store over db, which must hold the schema of the migrations for d's backend.
 // reg is the schema registry the filter compiler resolves attribute names with. Close closes

@@ -390,6 +390,14 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query, wi
 // it reads only the index, not the rows an OFFSET skips.
 func (s *Store) list(ctx context.Context, tenantID string, rt *scim.ResourceType, table, selectList string,
 	q scim.Query, scan func(rowScanner) (*scim.Resource, error)) (*scim.ListResult, error) {
+	ctx, done := s.bounded(ctx)
+	res, err := s.listBounded(ctx, tenantID, rt, table, selectList, q, scan)
+	return res, done(err)
+}
+
+// listBounded is list under the query timeout.
+func (s *Store) listBounded(ctx context.Context, tenantID string, rt *scim.ResourceType, table, selectList string,
+	q scim.Query, scan func(rowScanner) (*scim.Resource, error)) (*scim.ListResult, error) {
 	// The cursor is checked before anything else, so a bad one is a 400 whatever the tenant.
 	var after *scim.CursorPosition
 	if q.ByCursor && q.Cursor != "" {
