@@ -42,7 +42,7 @@ func testDatabaseURL() string {
 // newPostgresStore returns a store with registry reg (nil: scim.NewRegistry()) on a fresh,
 // migrated database that is dropped when the test ends, and a function that opens further
 // stores on the same database. It fails the test when Postgres cannot be reached.
-func newPostgresStore(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store) {
+func newPostgresStore(t testing.TB, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -76,7 +76,7 @@ func newPostgresStore(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.
 }
 
 // dropDatabase removes a test database, disconnecting whoever is still on it.
-func dropDatabase(t *testing.T, adminURL, name string) {
+func dropDatabase(t testing.TB, adminURL, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, adminURL)
@@ -113,7 +113,7 @@ func fastHash(p string) (string, error) { return "test$" + p, nil }
 
 // env is one server under test: a handler over a store, with two tenants and a token each.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	handler http.Handler
 	store   scim.Store
 	reg     *scim.Registry
@@ -158,11 +158,11 @@ type newEnvFunc func(t *testing.T, opts ...envOption) *env
 // removed when the test ends, and returns a function that opens more stores on it.
 func storeBackends() []struct {
 	name string
-	open func(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store)
+	open func(t testing.TB, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store)
 } {
 	return []struct {
 		name string
-		open func(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store)
+		open func(t testing.TB, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store)
 	}{
 		{"postgres", newPostgresStore},
 		{"sqlite", newSQLiteStore},
@@ -200,7 +200,7 @@ func configured(opts []envOption) httpapi.Config {
 // newSQLiteStore returns a store with registry reg (nil: scim.NewRegistry()) on a fresh,
 // migrated SQLite file in the test's temporary directory, and a function that opens further
 // stores on the same file.
-func newSQLiteStore(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store) {
+func newSQLiteStore(t testing.TB, reg *scim.Registry) (scim.Store, func(*scim.Registry) scim.Store) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "scimd.db")
 	open := func(reg *scim.Registry) *sqlite.DB {
@@ -217,7 +217,7 @@ func newSQLiteStore(t *testing.T, reg *scim.Registry) (scim.Store, func(*scim.Re
 }
 
 // newEnvWithStore builds a server over st; with tenants, it creates tenants A and B in st.
-func newEnvWithStore(t *testing.T, st scim.Store, tenants bool, opts ...envOption) *env {
+func newEnvWithStore(t testing.TB, st scim.Store, tenants bool, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, store: st}
 	e.tenantA = &scim.Tenant{ID: "tenant-a-id", Name: "tenant-a"}
@@ -367,7 +367,7 @@ func (e *env) delete(path string) *response {
 }
 
 // mustStatus fails the test unless res has the wanted status.
-func (r *response) mustStatus(t *testing.T, want int, what string) *response {
+func (r *response) mustStatus(t testing.TB, want int, what string) *response {
 	t.Helper()
 	require.Equal(t, want, r.Code, "%s: status; body %s", what, r.Raw)
 	return r

@@ -36,6 +36,9 @@ func (f *fakeStore) ListUsers(ctx context.Context, tenantID string, q scim.Query
 	return f.listUsersFn(ctx, tenantID, q, withGroups)
 }
 
+// FillGroups leaves the users' Groups as the fake's ListUsers made them.
+func (f *fakeStore) FillGroups(context.Context, string, []*scim.Resource) error { return nil }
+
 func (f *fakeStore) GetUser(ctx context.Context, tenantID, id string, withGroups bool) (*scim.Resource, error) {
 	if f.getUserFn == nil {
 		return f.Store.GetUser(ctx, tenantID, id, withGroups) // panics

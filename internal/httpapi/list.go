@@ -14,6 +14,11 @@ import (
 
 // list serves GET /Users and GET /Groups (RFC 7644 §3.4.2). Unknown query parameters (Entra
 // ID's aadOptscim062020, sortBy, sortOrder) are ignored.
+// groupsBatch is how many users of a list page get their groups read at once. A page's users
+// are all in memory, but their groups only a batch at a time: a page of 1000 users in
+// thousands of groups each would otherwise take gigabytes.
+const groupsBatch = 50
+
 func (h *resourceHandler) list(w http.ResponseWriter, r *http.Request) {
 	h.listWith(w, r, r.URL.Query())
 }
@@ -211,7 +216,8 @@ func (h *resourceHandler) listWith(w http.ResponseWriter, r *http.Request, q url
 	if h.isGroup() {
 		result, err = h.store.ListGroups(ctx, tenant, query)
 	} else {
-		result, err = h.store.ListUsers(ctx, tenant, query, proj.WantsGroups())
+		// Groups are filled a batch of users at a time while the page is written (below).
+		result, err = h.store.ListUsers(ctx, tenant, query, false)
 	}
 	if err != nil {
 		h.writeError(w, r, err)
@@ -235,13 +241,18 @@ func (h *resourceHandler) listWith(w http.ResponseWriter, r *http.Request, q url
 			scim.MessageListResponse, result.Total, query.StartIndex, len(result.Resources))
 	}
 	err = sr.writeString(head)
+	withGroups := !h.isGroup() && proj.WantsGroups()
 	for i, res := range result.Resources {
+		if err == nil && withGroups && i%groupsBatch == 0 {
+			err = h.store.FillGroups(ctx, tenant, result.Resources[i:min(i+groupsBatch, len(result.Resources))])
+		}
 		if err == nil && i > 0 {
 			err = sr.writeString(",")
 		}
 		if err == nil {
 			err = h.encodeResource(ctx, sr, tenant, res, h.isGroup(), proj, base)
 		}
+		res.Groups = nil // written: let it go
 	}
 	if err == nil {
 		err = sr.writeString("]}")

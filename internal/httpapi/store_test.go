@@ -319,3 +319,50 @@ func TestPatchRemoveMembersByFilter(t *testing.T) {
 		assert.Equal(t, []string{bob}, memberIDs(g.Body), "refused removals change nothing")
 	})
 }
+
+// TestListUsersGroupsInBatches lists more users than one groups batch (groupsBatch): every
+// user of the page gets its own groups, across batch boundaries, and excluding groups reads
+// none.
+func TestListUsersGroupsInBatches(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, newEnv newEnvFunc) {
+		e := newEnv(t)
+		const n = 120
+		want := map[string][]string{}
+		var users []string
+		for i := range n {
+			users = append(users, e.createUser(fmt.Sprintf("u%03d@example.com", i), nil))
+		}
+		// Group k holds every user whose index is a multiple of k+1, so users differ in how
+		// many groups they have (user 0 is in all of them).
+		for k := range 7 {
+			var members []string
+			for i, u := range users {
+				if i%(k+1) == 0 {
+					members = append(members, u)
+				}
+			}
+			gid := e.createGroup(fmt.Sprintf("g%d", k), members...)
+			for _, u := range members {
+				want[u] = append(want[u], gid)
+			}
+		}
+		res := e.get(fmt.Sprintf("/Users?count=%d", n)).mustStatus(t, http.StatusOK, "list users")
+		got := res.Body["Resources"].([]any)
+		require.Len(t, got, n)
+		for _, r := range got {
+			u := r.(map[string]any)
+			id := u["id"].(string)
+			var gids []string
+			gs, _ := u["groups"].([]any)
+			for _, g := range gs {
+				gids = append(gids, g.(map[string]any)["value"].(string))
+			}
+			assert.ElementsMatch(t, want[id], gids, "groups of %s", u["userName"])
+		}
+		res = e.get(fmt.Sprintf("/Users?count=%d&excludedAttributes=groups", n)).mustStatus(t, http.StatusOK, "list without groups")
+		for _, r := range res.Body["Resources"].([]any) {
+			assert.NotContains(t, r.(map[string]any), "groups")
+		}
+	})
+}

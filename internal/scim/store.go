@@ -131,6 +131,10 @@ type UserStore interface {
 	DeleteUser(ctx context.Context, tenantID, id string, expectVersion int64) error
 	// ListUsers returns one page of users matching q; withGroups fills Groups.
 	ListUsers(ctx context.Context, tenantID string, q Query, withGroups bool) (*ListResult, error)
+	// FillGroups sets the Groups (direct memberships) of each of users, with one query per
+	// chunk of ids. The HTTP layer calls it on a few users of a page at a time, just before
+	// writing them, so that a page of users in thousands of groups each is never held whole.
+	FillGroups(ctx context.Context, tenantID string, users []*Resource) error
 }
 
 // MemberOpKind says what a MemberOp does to a group's member set.

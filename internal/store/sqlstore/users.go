@@ -179,7 +179,7 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string, withGroups boo
 		return nil, s.translate(ctx, err)
 	}
 	if withGroups {
-		if err := s.fillGroups(ctx, tenantID, []*scim.Resource{r}); err != nil {
+		if err := s.FillGroups(ctx, tenantID, []*scim.Resource{r}); err != nil {
 			return nil, err
 		}
 	}
@@ -206,8 +206,9 @@ func scanUser(r rowScanner) (*scim.Resource, error) {
 	return res, nil
 }
 
-// fillGroups sets Groups of every user in page with one query per chunk of ids.
-func (s *Store) fillGroups(ctx context.Context, tenantID string, page []*scim.Resource) error {
+// FillGroups implements scim.UserStore: it sets Groups of every user in page with one query
+// per chunk of ids.
+func (s *Store) FillGroups(ctx context.Context, tenantID string, page []*scim.Resource) error {
 	byID := make(map[string]*scim.Resource, len(page))
 	ids := make([]string, 0, len(page))
 	for _, r := range page {
@@ -373,7 +374,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query, wi
 	if err != nil || !withGroups || len(res.Resources) == 0 {
 		return res, err
 	}
-	if err := s.fillGroups(ctx, tenantID, res.Resources); err != nil {
+	if err := s.FillGroups(ctx, tenantID, res.Resources); err != nil {
 		return nil, err
 	}
 	return res, nil
