@@ -35,6 +35,7 @@ type config struct {
 	devBootstrap       bool
 	tenantRateLimit    float64
 	tenantRateBurst    int
+	tenantMaxInFlight  int
 	schemaExtensions   string
 	// registry is the schema registry: the built-in schemas and the --schema-extensions,
 	// whose ids are extensionIDs.
@@ -99,6 +100,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.tenantRateBurst, "tenant-rate-burst", 0,
 		"`requests` a tenant may send at once before --tenant-rate-limit applies (0: twice the rate)")
 	env.Bind("tenant-rate-burst", "SCIMD_TENANT_RATE_BURST")
+	fs.IntVar(&c.tenantMaxInFlight, "tenant-max-inflight", 0,
+		"`requests` of one tenant this replica serves at once; more get 429 with Retry-After (0: no limit)")
+	env.Bind("tenant-max-inflight", "SCIMD_TENANT_MAX_INFLIGHT")
 	fs.StringVar(&c.schemaExtensions, "schema-extensions", "",
 		"JSON `file` of custom extension schemas for User and Group, e.g. Entra ID custom attributes (see docs/operations.md)")
 	env.Bind("schema-extensions", "SCIMD_SCHEMA_EXTENSIONS")
@@ -167,6 +171,9 @@ func (c *config) validate() error {
 	}
 	if c.tenantRateLimit < 0 || math.IsNaN(c.tenantRateLimit) || math.IsInf(c.tenantRateLimit, 0) {
 		return cliflag.Usagef("invalid --tenant-rate-limit %v: want requests per second, 0 for no limit", c.tenantRateLimit)
+	}
+	if c.tenantMaxInFlight < 0 {
+		return cliflag.Usagef("invalid --tenant-max-inflight %d: want 0 (no limit) or more", c.tenantMaxInFlight)
 	}
 	if c.tenantRateBurst < 0 {
 		return cliflag.Usagef("invalid --tenant-rate-burst %d: want 0 or more", c.tenantRateBurst)

@@ -216,3 +216,19 @@ func TestSchemaExtensionsServe(t *testing.T) {
 	assert.Contains(t, body, `"totalResults":1`)
 	assert.Contains(t, body, `"costCenterCode":"CC-4711"`)
 }
+
+// TestTenantMaxInFlightConfig checks the flag and its variable (the limiter itself is tested
+// in internal/httpapi).
+func TestTenantMaxInFlightConfig(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	cfg, err := parseConfig(nil, func(k string) string { return map[string]string{"SCIMD_TENANT_MAX_INFLIGHT": "3"}[k] }, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, 3, cfg.tenantMaxInFlight)
+	cfg, err = parseConfig([]string{"--tenant-max-inflight", "5"}, func(string) string { return "" }, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, 5, cfg.tenantMaxInFlight)
+	cfg, err = parseConfig(nil, func(string) string { return "" }, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, 0, cfg.tenantMaxInFlight, "off by default")
+}

@@ -121,15 +121,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	handler := httpapi.New(httpapi.Config{
-		Store:           store,
-		Registry:        cfg.registry,
-		Auth:            authn,
-		Logger:          logger,
-		Metrics:         metrics,
-		MaxBodyBytes:    cfg.maxBodyBytes,
-		BaseURL:         cfg.baseURL,
-		TenantRateLimit: cfg.tenantRateLimit,
-		TenantRateBurst: cfg.tenantRateBurst,
+		Store:             store,
+		Registry:          cfg.registry,
+		Auth:              authn,
+		Logger:            logger,
+		Metrics:           metrics,
+		MaxBodyBytes:      cfg.maxBodyBytes,
+		BaseURL:           cfg.baseURL,
+		TenantRateLimit:   cfg.tenantRateLimit,
+		TenantRateBurst:   cfg.tenantRateBurst,
+		TenantMaxInFlight: cfg.tenantMaxInFlight,
 	})
 	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	apiSrv := &http.Server{

@@ -237,6 +237,7 @@ func TestConfigErrors(t *testing.T) {
 		{"rate limit not a number", nil, map[string]string{"SCIMD_TENANT_RATE_LIMIT": "fast"}, "SCIMD_TENANT_RATE_LIMIT"},
 		{"infinite rate limit", []string{"--tenant-rate-limit", "+Inf"}, nil, "--tenant-rate-limit"},
 		{"negative burst", []string{"--tenant-rate-burst", "-5"}, nil, "--tenant-rate-burst"},
+		{"negative max inflight", []string{"--tenant-max-inflight", "-1"}, nil, "--tenant-max-inflight"},
 		{"bad bool env", nil, map[string]string{"SCIMD_MIGRATE": "maybe"}, "SCIMD_MIGRATE"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

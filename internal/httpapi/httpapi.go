@@ -66,6 +66,9 @@ type Config struct {
 	// the limit get 429 with Retry-After.
 	TenantRateLimit float64
 	TenantRateBurst int
+	// TenantMaxInFlight is how many requests of one tenant this replica serves at once; 0
+	// means no limit. More get 429 with Retry-After: 1.
+	TenantMaxInFlight int
 	// Now is the clock of the rate limiter; nil means time.Now.
 	Now func() time.Time
 }
@@ -94,6 +97,7 @@ type server struct {
 	baseURL     string
 	hash        func(string) (string, error)
 	limiter     *tenantLimiter
+	inflight    *inflightLimiter
 	mux         *chi.Mux
 	// patterns are the route patterns of mux's endpoints, the only route label values
 	// besides "unmatched" (routeLabel).
@@ -115,6 +119,7 @@ func New(cfg Config) http.Handler {
 		baseURL:     strings.TrimRight(cfg.BaseURL, "/"),
 		hash:        cfg.PasswordHasher,
 		limiter:     newTenantLimiter(cfg.TenantRateLimit, cfg.TenantRateBurst, cfg.Now),
+		inflight:    newInflightLimiter(cfg.TenantMaxInFlight),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -165,7 +170,7 @@ func (s *server) routes() *chi.Mux {
 	r.Get("/readyz", s.handleReadyz)
 
 	r.Route(basePath, func(r chi.Router) {
-		r.Use(s.authenticate, s.rateLimit, s.limitBody, s.checkContentType)
+		r.Use(s.authenticate, s.rateLimit, s.limitInflight, s.limitBody, s.checkContentType)
 
 		r.Get("/ServiceProviderConfig", s.handleServiceProviderConfig)
 		r.Get("/ResourceTypes", s.handleResourceTypes)

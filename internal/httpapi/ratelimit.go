@@ -100,3 +100,64 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// inflightLimiter caps how many requests of one tenant this replica serves at once. The rate
+// limit bounds requests per second, but a few slow requests (filters that scan, a large
+// group's member list) can still hold every database connection; this bound leaves the pool
+// to the other tenants. Requests over it are refused at once rather than queued, so that a
+// waiting request never holds a server goroutine and a client's backoff does the queueing.
+type inflightLimiter struct {
+	max int
+
+	mu     sync.Mutex
+	counts map[string]int // only tenants with requests in flight
+}
+
+// newInflightLimiter returns nil (no limit) when max is not positive.
+func newInflightLimiter(max int) *inflightLimiter {
+	if max <= 0 {
+		return nil
+	}
+	return &inflightLimiter{max: max, counts: map[string]int{}}
+}
+
+// acquire counts a request of tenantID in; false when the tenant is at its limit.
+func (l *inflightLimiter) acquire(tenantID string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts[tenantID] >= l.max {
+		return false
+	}
+	l.counts[tenantID]++
+	return true
+}
+
+// release counts a request of tenantID out.
+func (l *inflightLimiter) release(tenantID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts[tenantID] <= 1 {
+		delete(l.counts, tenantID)
+		return
+	}
+	l.counts[tenantID]--
+}
+
+// limitInflight answers 429 with Retry-After: 1 when the request's tenant already has
+// --tenant-max-inflight requests in progress on this replica.
+func (s *server) limitInflight(next http.Handler) http.Handler {
+	if s.inflight == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tenant := info(r).tenantID
+		if !s.inflight.acquire(tenant) {
+			w.Header().Set("Retry-After", "1")
+			s.writeError(w, r, scim.Errorf(http.StatusTooManyRequests, "",
+				"too many concurrent requests for this tenant (at most %d at once); retry after 1 second", s.inflight.max))
+			return
+		}
+		defer s.inflight.release(tenant)
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimd/scimd/internal/httpapi"
+	"github.com/scimd/scimd/internal/scim"
 )
 
 // fakeClock is a settable clock for the rate limiter, so that no test depends on how fast it
@@ -98,4 +100,53 @@ func TestTenantRateLimitDefaultBurst(t *testing.T) {
 		e.get("/ServiceProviderConfig").mustStatus(t, http.StatusOK, "within the default burst of 10")
 	}
 	assertSCIMError(t, e.get("/ServiceProviderConfig"), http.StatusTooManyRequests, "", "11th request")
+}
+
+// TestTenantMaxInFlight holds requests of tenant A inside the store and checks that the one
+// over --tenant-max-inflight is refused at once, that tenant B is not affected, and that a
+// finished request frees its place.
+func TestTenantMaxInFlight(t *testing.T) {
+	t.Parallel()
+	entered := make(chan struct{}, 10)
+	release := make(chan struct{})
+	st := &fakeStore{listUsersFn: func(ctx context.Context, tenantID string, q scim.Query, withGroups bool) (*scim.ListResult, error) {
+		entered <- struct{}{}
+		<-release
+		return &scim.ListResult{}, nil
+	}}
+	e := newFakeEnv(t, st, func(c *httpapi.Config) { c.TenantMaxInFlight = 2 })
+	list := func(token string) *response {
+		return e.send(request{Method: http.MethodGet, Path: "/Users", Token: token})
+	}
+
+	var wg sync.WaitGroup
+	results := make([]*response, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = list(e.tokenA)
+		}()
+	}
+	<-entered
+	<-entered // both of A's places are taken
+
+	res := list(e.tokenA)
+	assertSCIMError(t, res, http.StatusTooManyRequests, "", "third concurrent request")
+	assert.Equal(t, "1", res.Header.Get("Retry-After"))
+	assert.Contains(t, res.Body["detail"], "at most 2 at once")
+	assertSCIMError(t, e.do(request{Method: http.MethodGet, Path: "/ServiceProviderConfig", Token: e.tokenA}),
+		http.StatusTooManyRequests, "", "every request of the tenant counts")
+	e.do(request{Method: http.MethodGet, Path: "/ServiceProviderConfig", Token: e.tokenB}).
+		mustStatus(t, http.StatusOK, "another tenant is not affected")
+
+	close(release)
+	wg.Wait()
+	for i, r := range results {
+		assert.Equal(t, http.StatusOK, r.Code, "held request %d", i)
+	}
+	list(e.tokenA).mustStatus(t, http.StatusOK, "places are freed when requests finish")
+	list(e.tokenA).mustStatus(t, http.StatusOK, "and stay free")
+	assert.Equal(t, 4.0, e.counterValue("scim_http_requests_total",
+		map[string]string{"method": "GET", "route": "/scim/v2/Users", "code": "200"}), "two held, two after")
 }
