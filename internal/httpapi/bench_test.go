@@ -23,7 +23,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,8 +177,8 @@ func benchLookup(b *testing.B, mkFilter func(i int) string) {
 		}
 		return nil
 	}
-	b.Run("serial", func(b *testing.B) { runTimed(b, 0, op) })
-	b.Run("parallel", func(b *testing.B) { runTimed(b, 4, op) })
+	b.Run("serial", func(b *testing.B) { pgbench.RunTimed(b, 0, op) })
+	b.Run("parallel", func(b *testing.B) { pgbench.RunTimed(b, 4, op) })
 }
 
 // BenchmarkHTTPUserNameLookup is Entra ID's matching request,
@@ -193,29 +192,6 @@ func BenchmarkHTTPUserEmailLookup(b *testing.B) {
 	benchLookup(b, func(i int) string {
 		return `emails[type eq "work"].value eq "user` + strconv.Itoa(i) + `@work.example.com"`
 	})
-}
-
-// resetPool removes the pool users' memberships from the groups, so that every add inserts.
-func resetPool(b *testing.B, fx *benchFixture, first int, groups ...string) {
-	b.Helper()
-	_, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])
-		AND member_id IN (SELECT md5('user' || i)::uuid FROM generate_series($3::int, $4::int) AS i)`,
-		pgbench.TenantID, groups, first, first+pgbench.PoolSize-1)
-	if err != nil {
-		b.Fatalf("reset the member pool: %v", err)
-	}
-}
-
-// memberCount returns the number of members of a group.
-func memberCount(b *testing.B, fx *benchFixture, group string) int {
-	b.Helper()
-	var n int
-	err := fx.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM group_members WHERE tenant_id = $1 AND group_id = $2`,
-		pgbench.TenantID, group).Scan(&n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return n
 }
 
 // addMember sends Entra ID's membership PATCH adding one user to a group.
@@ -233,65 +209,14 @@ func (fx *benchFixture) addMember(group string, user int) error {
 // of 10 and to a group of 100,000 members. The cost must not depend on the group's size.
 func BenchmarkHTTPMemberAdd(b *testing.B) {
 	fx := openBench(b)
-	for _, g := range []struct {
-		name, id string
-		size     int
-	}{
-		{"members=10", pgbench.HTTPSmallGroup, pgbench.SmallGroup},
-		{"members=100000", pgbench.HTTPBigGroup, pgbench.BigGroup},
-	} {
-		b.Run(g.name, func(b *testing.B) {
-			if b.N > pgbench.PoolSize {
-				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
-			}
-			resetPool(b, fx, pgbench.HTTPPool, pgbench.HTTPSmallGroup, pgbench.HTTPBigGroup)
-			if n := memberCount(b, fx, g.id); n != g.size {
-				b.Fatalf("group has %d members, want %d", n, g.size)
-			}
-			next := pgbench.HTTPPool
-			runTimed(b, 0, func(*rand.Rand) error {
-				next++
-				return fx.addMember(g.id, next-1)
-			})
-			if n := memberCount(b, fx, g.id); n != g.size+b.N {
-				b.Fatalf("group has %d members after %d adds, want %d", n, b.N, g.size+b.N)
-			}
-		})
-	}
+	pgbench.MemberAdd(b, fx.db.Pool(), pgbench.HTTPPool, pgbench.HTTPSmallGroup, pgbench.HTTPBigGroup, fx.addMember)
 }
 
 // BenchmarkHTTPMemberAddInterleaved alternates the two groups within one loop, so that both
 // see the same background load, and reports their latencies and ratio (big/small).
 func BenchmarkHTTPMemberAddInterleaved(b *testing.B) {
 	fx := openBench(b)
-	if b.N > pgbench.PoolSize {
-		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
-	}
-	resetPool(b, fx, pgbench.HTTPPool, pgbench.HTTPSmallGroup, pgbench.HTTPBigGroup)
-	small := make([]time.Duration, 0, b.N)
-	big := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := range b.N {
-		user := pgbench.HTTPPool + i
-		t := time.Now()
-		if err := fx.addMember(pgbench.HTTPSmallGroup, user); err != nil {
-			b.Fatal(err)
-		}
-		t2 := time.Now()
-		if err := fx.addMember(pgbench.HTTPBigGroup, user); err != nil {
-			b.Fatal(err)
-		}
-		small, big = append(small, t2.Sub(t)), append(big, time.Since(t2))
-	}
-	b.StopTimer()
-	slices.Sort(small)
-	slices.Sort(big)
-	p := func(d []time.Duration, q float64) float64 { return float64(d[min(len(d)-1, int(q*float64(len(d))))]) }
-	b.ReportMetric(p(small, 0.5), "small-p50-ns")
-	b.ReportMetric(p(big, 0.5), "big-p50-ns")
-	b.ReportMetric(p(small, 0.95), "small-p95-ns")
-	b.ReportMetric(p(big, 0.95), "big-p95-ns")
-	b.ReportMetric(p(big, 0.5)/p(small, 0.5), "big/small-p50")
+	pgbench.MemberAddInterleaved(b, fx.db.Pool(), pgbench.HTTPPool, pgbench.HTTPSmallGroup, pgbench.HTTPBigGroup, fx.addMember)
 }
 
 // BenchmarkHTTPCreateUser measures POST /Users with Entra ID's create body, into an empty
@@ -316,8 +241,8 @@ func BenchmarkHTTPCreateUser(b *testing.B) {
 	if _, err := fx.db.Pool().Exec(context.Background(), `DELETE FROM users WHERE tenant_id = $1`, pgbench.CreateTenantID); err != nil {
 		b.Fatal(err)
 	}
-	b.Run("serial", func(b *testing.B) { runTimed(b, 0, op) })
-	b.Run("parallel", func(b *testing.B) { runTimed(b, 4, op) })
+	b.Run("serial", func(b *testing.B) { pgbench.RunTimed(b, 0, op) })
+	b.Run("parallel", func(b *testing.B) { pgbench.RunTimed(b, 4, op) })
 }
 
 // BenchmarkHTTPGetBigGroup reads the 100,000-member group with excludedAttributes=members
@@ -332,13 +257,13 @@ func BenchmarkHTTPGetBigGroup(b *testing.B) {
 		{"full", ""},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			resetPool(b, fx, pgbench.HTTPPool, pgbench.HTTPBigGroup)
+			pgbench.ResetPool(b, fx.db.Pool(), pgbench.HTTPPool, pgbench.HTTPBigGroup)
 			target := "/scim/v2/Groups/" + pgbench.HTTPBigGroup + tc.query
 			var size int64
 			b.ReportAllocs()
 			runtime.GC()
 			stop := sampleHeap()
-			runTimed(b, 0, func(*rand.Rand) error {
+			pgbench.RunTimed(b, 0, func(*rand.Rand) error {
 				req := httptest.NewRequest(http.MethodGet, target, nil)
 				req.Header.Set("Authorization", "Bearer "+fx.token)
 				w := &discardWriter{header: http.Header{}}
@@ -392,80 +317,4 @@ func TestBenchHelpers(t *testing.T) {
 	_, _ = w.Write([]byte("abc"))
 	assert.Equal(t, http.StatusOK, w.status)
 	assert.EqualValues(t, 3, w.n)
-}
-
-// latencies collects per-operation durations and reports percentiles and throughput.
-type latencies struct {
-	mu  sync.Mutex
-	all []time.Duration
-}
-
-func (l *latencies) add(d []time.Duration) {
-	l.mu.Lock()
-	l.all = append(l.all, d...)
-	l.mu.Unlock()
-}
-
-// report adds p50/p95/p99 (ns) and operations per second of wall time to the benchmark line.
-func (l *latencies) report(b *testing.B) {
-	b.Helper()
-	elapsed := b.Elapsed()
-	b.StopTimer()
-	if len(l.all) == 0 {
-		return
-	}
-	slices.Sort(l.all)
-	pct := func(p float64) float64 {
-		return float64(l.all[min(len(l.all)-1, int(p*float64(len(l.all))))].Nanoseconds())
-	}
-	b.ReportMetric(pct(0.50), "p50-ns")
-	b.ReportMetric(pct(0.95), "p95-ns")
-	b.ReportMetric(pct(0.99), "p99-ns")
-	if elapsed > 0 {
-		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
-	}
-}
-
-// runTimed runs op b.N times, serially or from parallel goroutines (parallelism × GOMAXPROCS
-// of them), recording each call's duration. op gets a per-goroutine random source.
-func runTimed(b *testing.B, parallelism int, op func(r *rand.Rand) error) {
-	b.Helper()
-	var lat latencies
-	seed := uint64(1)
-	var seedMu sync.Mutex
-	newRand := func() *rand.Rand {
-		seedMu.Lock()
-		defer seedMu.Unlock()
-		seed++
-		return rand.New(rand.NewPCG(seed, 42))
-	}
-	b.ResetTimer()
-	if parallelism <= 0 {
-		r := newRand()
-		own := make([]time.Duration, 0, b.N)
-		for range b.N {
-			t := time.Now()
-			if err := op(r); err != nil {
-				b.Fatal(err)
-			}
-			own = append(own, time.Since(t))
-		}
-		lat.add(own)
-	} else {
-		b.SetParallelism(parallelism)
-		b.RunParallel(func(pb *testing.PB) {
-			r := newRand()
-			var own []time.Duration
-			for pb.Next() {
-				t := time.Now()
-				if err := op(r); err != nil {
-					b.Error(err)
-					return
-				}
-				own = append(own, time.Since(t))
-			}
-			lat.add(own)
-		})
-	}
-	lat.report(b)
 }

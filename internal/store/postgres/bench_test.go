@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,83 +72,6 @@ func openBench(b *testing.B) *benchFixture {
 	return benchFix
 }
 
-// latencies collects per-operation durations and reports percentiles and throughput.
-type latencies struct {
-	mu  sync.Mutex
-	all []time.Duration
-}
-
-func (l *latencies) add(d []time.Duration) {
-	l.mu.Lock()
-	l.all = append(l.all, d...)
-	l.mu.Unlock()
-}
-
-// report adds p50/p95/p99 (ns) and operations per second of wall time to the benchmark line.
-func (l *latencies) report(b *testing.B) {
-	b.Helper()
-	elapsed := b.Elapsed()
-	b.StopTimer()
-	if len(l.all) == 0 {
-		return
-	}
-	slices.Sort(l.all)
-	pct := func(p float64) float64 {
-		return float64(l.all[min(len(l.all)-1, int(p*float64(len(l.all))))].Nanoseconds())
-	}
-	b.ReportMetric(pct(0.50), "p50-ns")
-	b.ReportMetric(pct(0.95), "p95-ns")
-	b.ReportMetric(pct(0.99), "p99-ns")
-	if elapsed > 0 {
-		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
-	}
-}
-
-// runTimed runs op b.N times, serially or from parallel goroutines (parallelism × GOMAXPROCS
-// of them), recording each call's duration. op gets a per-goroutine random source.
-func runTimed(b *testing.B, parallelism int, op func(r *rand.Rand) error) {
-	b.Helper()
-	var lat latencies
-	seed := uint64(1)
-	var seedMu sync.Mutex
-	newRand := func() *rand.Rand {
-		seedMu.Lock()
-		defer seedMu.Unlock()
-		seed++
-		return rand.New(rand.NewPCG(seed, 42))
-	}
-	b.ResetTimer()
-	if parallelism <= 0 {
-		r := newRand()
-		own := make([]time.Duration, 0, b.N)
-		for range b.N {
-			t := time.Now()
-			if err := op(r); err != nil {
-				b.Fatal(err)
-			}
-			own = append(own, time.Since(t))
-		}
-		lat.add(own)
-	} else {
-		b.SetParallelism(parallelism)
-		b.RunParallel(func(pb *testing.PB) {
-			r := newRand()
-			var own []time.Duration
-			for pb.Next() {
-				t := time.Now()
-				if err := op(r); err != nil {
-					b.Error(err)
-					return
-				}
-				own = append(own, time.Since(t))
-			}
-			lat.add(own)
-		})
-	}
-	lat.report(b)
-}
-
-// lookupQuery returns the list query of a filter as the HTTP layer builds it by default (first
 // page of 100).
 func lookupQuery(b *testing.B, f string) scim.Query {
 	b.Helper()
@@ -181,8 +103,8 @@ func benchLookup(b *testing.B, mkFilter func(i int) string) {
 		}
 		return nil
 	}
-	b.Run("serial", func(b *testing.B) { runTimed(b, 0, op) })
-	b.Run("parallel", func(b *testing.B) { runTimed(b, 4, op) })
+	b.Run("serial", func(b *testing.B) { pgbench.RunTimed(b, 0, op) })
+	b.Run("parallel", func(b *testing.B) { pgbench.RunTimed(b, 4, op) })
 }
 
 // BenchmarkUserNameLookup is Entra ID's matching query, `userName eq "…"`, on a tenant of 1M
@@ -209,30 +131,6 @@ func BenchmarkUserExternalIDLookup(b *testing.B) {
 	benchLookup(b, func(i int) string { return `externalId eq "ext-` + strconv.Itoa(i) + `"` })
 }
 
-// resetPool removes the pool users' memberships from the groups, so that every add inserts.
-func resetPool(b *testing.B, fx *benchFixture, first int, groups ...string) {
-	b.Helper()
-	ctx := context.Background()
-	_, err := fx.db.Pool().Exec(ctx, `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])
-		AND member_id IN (SELECT md5('user' || i)::uuid FROM generate_series($3::int, $4::int) AS i)`,
-		pgbench.TenantID, groups, first, first+pgbench.PoolSize-1)
-	if err != nil {
-		b.Fatalf("reset the member pool: %v", err)
-	}
-}
-
-// memberCount returns the number of members of a group.
-func memberCount(b *testing.B, fx *benchFixture, group string) int {
-	b.Helper()
-	var n int
-	err := fx.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM group_members WHERE tenant_id = $1 AND group_id = $2`,
-		pgbench.TenantID, group).Scan(&n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return n
-}
-
 // addMember is one PATCH add of one user, as the HTTP layer hands it to the store.
 func addMember(st scim.Store, group string, user int) error {
 	_, err := st.PatchGroup(context.Background(), pgbench.TenantID, group, scim.GroupPatch{
@@ -247,31 +145,8 @@ func BenchmarkMemberAdd(b *testing.B) {
 	fx := openBench(b)
 	st := fx.db.Store()
 	explainMemberAdd(b, fx)
-	for _, g := range []struct {
-		name, id string
-		size     int
-	}{
-		{"members=10", pgbench.StoreSmallGroup, pgbench.SmallGroup},
-		{"members=100000", pgbench.StoreBigGroup, pgbench.BigGroup},
-	} {
-		b.Run(g.name, func(b *testing.B) {
-			if b.N > pgbench.PoolSize {
-				b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
-			}
-			resetPool(b, fx, pgbench.StorePool, pgbench.StoreSmallGroup, pgbench.StoreBigGroup)
-			if n := memberCount(b, fx, g.id); n != g.size {
-				b.Fatalf("group has %d members, want %d", n, g.size)
-			}
-			next := pgbench.StorePool
-			runTimed(b, 0, func(*rand.Rand) error {
-				next++
-				return addMember(st, g.id, next-1)
-			})
-			if n := memberCount(b, fx, g.id); n != g.size+b.N {
-				b.Fatalf("group has %d members after %d adds, want %d", n, b.N, g.size+b.N)
-			}
-		})
-	}
+	pgbench.MemberAdd(b, fx.db.Pool(), pgbench.StorePool, pgbench.StoreSmallGroup, pgbench.StoreBigGroup,
+		func(group string, user int) error { return addMember(st, group, user) })
 }
 
 // BenchmarkMemberAddInterleaved alternates the two groups within one loop, so that both see
@@ -279,34 +154,8 @@ func BenchmarkMemberAdd(b *testing.B) {
 func BenchmarkMemberAddInterleaved(b *testing.B) {
 	fx := openBench(b)
 	st := fx.db.Store()
-	if b.N > pgbench.PoolSize {
-		b.Fatalf("b.N %d exceeds the pool of %d users to add; lower -benchtime", b.N, pgbench.PoolSize)
-	}
-	resetPool(b, fx, pgbench.StorePool, pgbench.StoreSmallGroup, pgbench.StoreBigGroup)
-	small := make([]time.Duration, 0, b.N)
-	big := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := range b.N {
-		user := pgbench.StorePool + i
-		t := time.Now()
-		if err := addMember(st, pgbench.StoreSmallGroup, user); err != nil {
-			b.Fatal(err)
-		}
-		t2 := time.Now()
-		if err := addMember(st, pgbench.StoreBigGroup, user); err != nil {
-			b.Fatal(err)
-		}
-		small, big = append(small, t2.Sub(t)), append(big, time.Since(t2))
-	}
-	b.StopTimer()
-	slices.Sort(small)
-	slices.Sort(big)
-	p := func(d []time.Duration, q float64) float64 { return float64(d[min(len(d)-1, int(q*float64(len(d))))]) }
-	b.ReportMetric(p(small, 0.5), "small-p50-ns")
-	b.ReportMetric(p(big, 0.5), "big-p50-ns")
-	b.ReportMetric(p(small, 0.95), "small-p95-ns")
-	b.ReportMetric(p(big, 0.95), "big-p95-ns")
-	b.ReportMetric(p(big, 0.5)/p(small, 0.5), "big/small-p50")
+	pgbench.MemberAddInterleaved(b, fx.db.Pool(), pgbench.StorePool, pgbench.StoreSmallGroup, pgbench.StoreBigGroup,
+		func(group string, user int) error { return addMember(st, group, user) })
 }
 
 // captured is one statement a store sent, with its arguments.
@@ -472,12 +321,12 @@ func explainMemberAdd(b *testing.B, fx *benchFixture) {
 	tr := &captureTracer{}
 	st := capturingStore(b, fx, tr)
 	user := pgbench.StorePool + pgbench.PoolSize - 1 // the last pool user: not a member unless b.N hit the pool's end
-	resetPool(b, fx, pgbench.StorePool, pgbench.StoreBigGroup)
+	pgbench.ResetPool(b, fx.db.Pool(), pgbench.StorePool, pgbench.StoreBigGroup)
 	if err := addMember(st, pgbench.StoreBigGroup, user); err != nil {
 		b.Fatal(err)
 	}
 	// Remove it again so that the explained INSERT really inserts.
-	resetPool(b, fx, pgbench.StorePool, pgbench.StoreBigGroup)
+	pgbench.ResetPool(b, fx.db.Pool(), pgbench.StorePool, pgbench.StoreBigGroup)
 	explain(b, fx, "PatchGroup add 1 member to the 100,000-member group", tr.seen, false)
 }
 
@@ -486,11 +335,11 @@ func explainMemberAdd(b *testing.B, fx *benchFixture) {
 func BenchmarkWalkMembers(b *testing.B) {
 	fx := openBench(b)
 	st := fx.db.Store()
-	resetPool(b, fx, pgbench.StorePool, pgbench.StoreBigGroup)
+	pgbench.ResetPool(b, fx.db.Pool(), pgbench.StorePool, pgbench.StoreBigGroup)
 	explainWalkMembers(b, fx)
 	b.Run("members=100000", func(b *testing.B) {
 		b.ReportAllocs()
-		runTimed(b, 0, func(*rand.Rand) error {
+		pgbench.RunTimed(b, 0, func(*rand.Rand) error {
 			n := 0
 			err := st.WalkMembers(context.Background(), pgbench.TenantID, pgbench.StoreBigGroup, func(scim.Member) error {
 				n++

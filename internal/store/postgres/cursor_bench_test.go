@@ -63,7 +63,7 @@ func BenchmarkCursorDeepPage(b *testing.B) {
 	explainDeepPages(b, fx, cases[2].q, cases[3].q)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			runTimed(b, 0, func(*rand.Rand) error {
+			pgbench.RunTimed(b, 0, func(*rand.Rand) error {
 				res, err := st.ListUsers(context.Background(), pgbench.TenantID, c.q, true)
 				if err != nil {
 					return err
