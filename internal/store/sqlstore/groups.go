@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -19,20 +18,15 @@ type groupColumns struct {
 }
 
 func extractGroup(doc map[string]any) (*groupColumns, error) {
-	name, _ := doc["displayName"].(string)
-	if strings.TrimSpace(name) == "" {
-		return nil, scim.InvalidValue("attribute \"displayName\" is required")
-	}
-	if err := checkIndexed("displayName", name, scim.Fold(name)); err != nil {
+	name, err := requiredName(doc, "displayName")
+	if err != nil {
 		return nil, err
 	}
-	c := &groupColumns{displayName: name, externalID: optString(doc["externalId"])}
-	if id, ok := c.externalID.(string); ok {
-		if err := checkIndexed("externalId", id, ""); err != nil {
-			return nil, err
-		}
+	extID, err := externalID(doc)
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &groupColumns{displayName: name, externalID: extID}, nil
 }
 
 // groupSelect is the select list scanGroup reads.

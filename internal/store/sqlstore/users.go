@@ -48,21 +48,39 @@ func checkIndexed(name, value, folded string) error {
 	return nil
 }
 
-// extractUser reads the hot columns from a user document.
-func extractUser(doc map[string]any) (*userColumns, error) {
-	name, _ := doc["userName"].(string)
+// requiredName returns the required, indexed name attribute attr (userName, a group's
+// displayName) of doc.
+func requiredName(doc map[string]any, attr string) (string, error) {
+	name, _ := doc[attr].(string)
 	if strings.TrimSpace(name) == "" {
-		return nil, scim.InvalidValue("attribute \"userName\" is required")
+		return "", scim.InvalidValue("attribute %q is required", attr)
 	}
-	if err := checkIndexed("userName", name, scim.Fold(name)); err != nil {
-		return nil, err
-	}
-	c := &userColumns{userName: name, externalID: optString(doc["externalId"])}
-	if id, ok := c.externalID.(string); ok {
+	return name, checkIndexed(attr, name, scim.Fold(name))
+}
+
+// externalID returns doc's externalId as a column value (nil when absent), checked for the
+// index (case-exact, so not folded).
+func externalID(doc map[string]any) (any, error) {
+	v := optString(doc["externalId"])
+	if id, ok := v.(string); ok {
 		if err := checkIndexed("externalId", id, ""); err != nil {
 			return nil, err
 		}
 	}
+	return v, nil
+}
+
+// extractUser reads the hot columns from a user document.
+func extractUser(doc map[string]any) (*userColumns, error) {
+	name, err := requiredName(doc, "userName")
+	if err != nil {
+		return nil, err
+	}
+	extID, err := externalID(doc)
+	if err != nil {
+		return nil, err
+	}
+	c := &userColumns{userName: name, externalID: extID}
 	if dn, ok := doc["displayName"].(string); ok && dn != "" {
 		c.displayName, c.displayFold = dn, scim.Fold(dn)
 		if err := checkIndexed("displayName", dn, scim.Fold(dn)); err != nil {
