@@ -11,33 +11,21 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimd/scimd/internal/httpapi"
 	"github.com/scimd/scimd/internal/scim"
+	"github.com/scimd/scimd/internal/store/backend/backendtest"
 	"github.com/scimd/scimd/internal/store/postgres"
 	"github.com/scimd/scimd/internal/store/sqlite"
 )
-
-const defaultTestDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
-// testDatabaseURL is the maintenance database tests create their own databases from.
-func testDatabaseURL() string {
-	if u := os.Getenv("SCIMD_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return defaultTestDatabaseURL
-}
 
 // newPostgresStore returns a store with registry reg (nil: scim.NewRegistry()) on a fresh,
 // migrated database that is dropped when the test ends, and a function that opens further
@@ -46,48 +34,20 @@ func newPostgresStore(t testing.TB, reg *scim.Registry) (scim.Store, func(*scim.
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-
-	admin := testDatabaseURL()
-	u, err := url.Parse(admin)
-	require.NoError(t, err, "parse SCIMD_TEST_DATABASE_URL")
-	name := "scimd_httpapi_" + randomHex(8)
-	u.Path = "/" + name
-	dbURL := u.String()
-
-	if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
-		t.Fatalf("cannot create a test database on Postgres at %s: %v\n"+
-			"Run the tests with `make test` (it starts Postgres via deploy/scripts/ensure-postgres.sh), start one with "+
-			"`docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16`, "+
-			"or point SCIMD_TEST_DATABASE_URL at one.", admin, err)
-	}
-	// Registered first, so it runs after every store on the database is closed.
-	t.Cleanup(func() { dropDatabase(t, admin, name) })
+	// The database is dropped by a cleanup registered before the stores' own, so it runs
+	// after every store on it is closed.
+	dbURL := backendtest.NewDatabaseURL(t, "scimd_httpapi")
 	open := func(reg *scim.Registry) *postgres.DB {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, Registry: reg})
-		require.NoError(t, err, "open test database %s", name)
+		require.NoError(t, err, "open test database %s", dbURL)
 		t.Cleanup(db.Close)
 		return db
 	}
 	db := open(reg)
-	require.NoError(t, db.Migrate(ctx), "migrate test database %s", name)
+	require.NoError(t, db.Migrate(ctx), "migrate test database %s", dbURL)
 	return db.Store(), func(reg *scim.Registry) scim.Store { return open(reg).Store() }
-}
-
-// dropDatabase removes a test database, disconnecting whoever is still on it.
-func dropDatabase(t testing.TB, adminURL, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		t.Logf("drop test database %s: %v", name, err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
-		t.Logf("drop test database %s: %v", name, err)
-	}
 }
 
 func randomHex(n int) string {
