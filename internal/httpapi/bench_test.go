@@ -35,6 +35,7 @@ import (
 	"github.com/scimd/scimd/internal/auth"
 	"github.com/scimd/scimd/internal/httpapi"
 	"github.com/scimd/scimd/internal/scim"
+	"github.com/scimd/scimd/internal/store/backend/backendtest"
 	"github.com/scimd/scimd/internal/store/postgres"
 	"github.com/scimd/scimd/internal/store/postgres/pgbench"
 )
@@ -52,14 +53,6 @@ var (
 	benchFix  *benchFixture
 	benchErr  error
 )
-
-// benchAdminURL is the server the benchmark database is created on.
-func benchAdminURL() string {
-	if u := os.Getenv("SCIMD_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
 
 // openBench returns the seeded fixture. Without SCIMD_BENCH=1 the benchmark is skipped: seeding
 // a million users is not something `make bench` or a stray -bench . should do by surprise.
@@ -84,7 +77,7 @@ func openBench(b *testing.B) *benchFixture {
 func newBenchFixture(b *testing.B) (*benchFixture, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	dbURL, err := pgbench.Seed(ctx, benchAdminURL(), b.Logf)
+	dbURL, err := pgbench.Seed(ctx, backendtest.AdminURL(), b.Logf)
 	if err != nil {
 		return nil, err
 	}

@@ -16,12 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimd/scimd/internal/scim"
+	"github.com/scimd/scimd/internal/store/backend/backendtest"
 	"github.com/scimd/scimd/internal/store/postgres"
 	"github.com/scimd/scimd/internal/store/storetest"
 )
-
-// defaultTestURL is the server tests use when SCIMD_TEST_DATABASE_URL is unset.
-const defaultTestURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // howToGetPostgres is appended to every failure to reach the test server.
 const howToGetPostgres = "the store tests need a PostgreSQL server: run them with `make test` (it starts one), " +
@@ -42,10 +40,7 @@ type server struct {
 var srv = &server{}
 
 func TestMain(m *testing.M) {
-	srv.adminURL = os.Getenv("SCIMD_TEST_DATABASE_URL")
-	if srv.adminURL == "" {
-		srv.adminURL = defaultTestURL
-	}
+	srv.adminURL = backendtest.AdminURL()
 	srv.template = "scimd_postgres_test_tmpl_" + randomSuffix()
 	code := m.Run()
 	if srv.initErr == nil {
