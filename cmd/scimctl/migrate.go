@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/scimd/scimd/cmd/internal/cliflag"
+	"github.com/scimd/scimd/internal/store/backend"
 )
 
 func (c *cli) migrate(ctx context.Context, args []string) error {
@@ -19,15 +20,7 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 		if _, err := parse(fs, args, 0, ""); err != nil {
 			return err
 		}
-		be, err := c.open(ctx, true)
-		if err != nil {
-			return err
-		}
-		defer be.Close()
-		if err := be.MigrateUp(ctx); err != nil {
-			return err
-		}
-		return c.printVersion(be.MigrationVersion())
+		return c.runMigration(ctx, (*backend.Backend).MigrateUp)
 	case "down":
 		fs := c.command("migrate down", "migrate down --yes", "Reverts every migration: DROPS ALL TENANTS, TOKENS, USERS AND GROUPS.")
 		yes := fs.Bool("yes", false, "confirm that all data may be dropped")
@@ -37,15 +30,7 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 		if !*yes {
 			return cliflag.Usagef("migrate down drops all data; add --yes to confirm")
 		}
-		be, err := c.open(ctx, true)
-		if err != nil {
-			return err
-		}
-		defer be.Close()
-		if err := be.MigrateDown(ctx); err != nil {
-			return err
-		}
-		return c.printVersion(be.MigrationVersion())
+		return c.runMigration(ctx, (*backend.Backend).MigrateDown)
 	case "force":
 		fs := c.command("migrate force", "migrate force VERSION",
 			"Records VERSION as the schema version without running any migration, clearing the dirty\n"+
@@ -58,27 +43,30 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 		if err != nil || v < 0 {
 			return cliflag.Usagef("migrate force: invalid VERSION %q: want a migration number", pos[0])
 		}
-		be, err := c.open(ctx, true)
-		if err != nil {
-			return err
-		}
-		defer be.Close()
-		if err := be.MigrateForce(ctx, v); err != nil {
-			return err
-		}
-		return c.printVersion(be.MigrationVersion())
+		return c.runMigration(ctx, func(be *backend.Backend, ctx context.Context) error { return be.MigrateForce(ctx, v) })
 	default: // version
 		fs := c.command("migrate version", "migrate version", "Prints the schema version of the database.")
 		if _, err := parse(fs, args, 0, ""); err != nil {
 			return err
 		}
-		be, err := c.open(ctx, true)
-		if err != nil {
+		return c.runMigration(ctx, nil)
+	}
+}
+
+// runMigration opens the database for a migrate command, runs step (nil: none) and prints the
+// schema version it leaves.
+func (c *cli) runMigration(ctx context.Context, step func(*backend.Backend, context.Context) error) error {
+	be, err := c.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	if step != nil {
+		if err := step(be, ctx); err != nil {
 			return err
 		}
-		defer be.Close()
-		return c.printVersion(be.MigrationVersion())
 	}
+	return c.printVersion(be.MigrationVersion())
 }
 
 func (c *cli) printVersion(v uint, dirty bool, err error) error {
